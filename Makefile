@@ -1,0 +1,40 @@
+# Two commands do everything on a fresh clone:
+#   make demo   - set up .venv, start the embedded AWS emulator, deploy the stack (suffix demo)
+#   make test   - set up .venv, run the whole test suite (unit, emulator, molecule scenario)
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUFFIX ?= demo
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: demo test venv teardown emulator-start emulator-stop emulator-status lint
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+demo: venv emulator-start
+	$(BIN)/ansible-playbook site.yml -e suffix=$(SUFFIX)
+
+test: venv
+	$(BIN)/python -m pytest
+
+teardown: venv
+	$(BIN)/ansible-playbook teardown.yml -e suffix=$(SUFFIX)
+
+emulator-start: venv
+	$(BIN)/python -m tools.emulator start
+
+emulator-stop: venv
+	$(BIN)/python -m tools.emulator stop
+
+emulator-status: venv
+	$(BIN)/python -m tools.emulator status
+
+lint: venv
+	$(BIN)/ansible-lint --profile production

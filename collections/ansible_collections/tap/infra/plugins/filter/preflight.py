@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Input rules checked by the preflight play before anything is written."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: preflight_problems
+short_description: Every broken input rule of a tap-infra run, as messages
+description:
+  - Checks the suffix and every region site of the inventory (region, role, CIDR) and the derived
+    resource names against AWS limits. Returns one message per broken rule, each naming the input
+    and the rule; an empty list means the inputs are valid.
+  - The companion filter C(site_specs) turns the inventory into the list of sites this filter takes.
+options:
+  _input:
+    description: The sites, as returned by C(site_specs).
+    type: list
+    elements: dict
+    required: true
+  suffix:
+    description: The environment suffix.
+    type: raw
+    required: true
+  allow_shared_region:
+    description: Whether several sites may share a region (the single-region layout).
+    type: bool
+    default: false
+author:
+  - tap-infra maintainers (@tap-infra)
+"""
+
+EXAMPLES = r"""
+- name: Validate the inputs
+  ansible.builtin.assert:
+    that: problems | length == 0
+    fail_msg: "{{ problems | join('\n') }}"
+  vars:
+    problems: "{{ groups['tap_regions'] | tap.infra.site_specs(hostvars) | tap.infra.preflight_problems(suffix) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: One message per broken rule.
+  type: list
+  elements: str
+"""
+
+import ipaddress
+import re
+
+from ansible_collections.tap.infra.plugins.filter.naming import name_violations, resource_names
+
+SUFFIX_RULE = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$")
+SITE_RULE = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$")
+REGION_RULE = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$")
+ROLES = ("primary", "secondary")
+SUBNETS_PER_VPC = 6
+PLACEHOLDER_ACCOUNT = "000000000000"
+
+
+def site_specs(hosts, hostvars):
+    """The region sites of the inventory as plain dicts (host, aws_region, region_role, vpc_cidr)."""
+    specs = []
+    for host in hosts:
+        host_vars = hostvars[host]
+        specs.append(
+            {
+                "host": host,
+                "aws_region": host_vars.get("aws_region"),
+                "region_role": host_vars.get("region_role"),
+                "vpc_cidr": host_vars.get("vpc_cidr"),
+            }
+        )
+    return specs
+
+
+def _suffix_problems(suffix):
+    if suffix is None or suffix == "":
+        return ["suffix is missing: pass -e suffix=NAME (lowercase letters, digits and hyphens)"]
+    if not isinstance(suffix, str):
+        return ["suffix %r must be a string of lowercase letters, digits and hyphens" % (suffix,)]
+    if not SUFFIX_RULE.match(suffix):
+        return [
+            "suffix '%s' breaks the rule: lowercase letters, digits and single hyphens, starting with a letter "
+            "and not ending with a hyphen" % suffix
+        ]
+    return []
+
+
+def _cidr_problems(site):
+    cidr = site.get("vpc_cidr")
+    host = site["host"]
+    if not isinstance(cidr, str) or not cidr:
+        return None, ["vpc_cidr of site %s is missing: give an IPv4 CIDR such as 10.0.0.0/16" % host]
+    try:
+        network = ipaddress.IPv4Network(cidr, strict=True)
+    except ValueError as exc:
+        return None, ["vpc_cidr '%s' of site %s is not a valid IPv4 network CIDR (%s)" % (cidr, host, exc)]
+    problems = []
+    if not 16 <= network.prefixlen <= 21:
+        problems.append(
+            "vpc_cidr '%s' of site %s must be a /16 to /21: AWS allows /16 at most and the six /24 subnets "
+            "need at least a /21" % (cidr, host)
+        )
+    if not network.is_private:
+        problems.append("vpc_cidr '%s' of site %s must be a private (RFC 1918) range" % (cidr, host))
+    return network, problems
+
+
+def preflight_problems(sites, suffix, allow_shared_region=False):
+    problems = list(_suffix_problems(suffix))
+    if not sites:
+        return problems + ["the inventory has no host in group tap_regions: add one host per region site"]
+
+    primaries = [site["host"] for site in sites if site.get("region_role") == "primary"]
+    if len(primaries) != 1:
+        problems.append(
+            "region_role: exactly one site must be primary, found %d (%s)"
+            % (len(primaries), ", ".join(primaries) or "none")
+        )
+
+    networks = []
+    regions = {}
+    for site in sites:
+        host = site["host"]
+        if not SITE_RULE.match(host) or len(host) > 16:
+            problems.append(
+                "site (inventory host) '%s' must be 2-16 lowercase letters, digits and single hyphens, "
+                "starting with a letter" % host
+            )
+        role = site.get("region_role")
+        if role not in ROLES:
+            problems.append("region_role '%s' of site %s must be one of: %s" % (role, host, ", ".join(ROLES)))
+        region = site.get("aws_region")
+        if not isinstance(region, str) or not REGION_RULE.match(region):
+            problems.append("aws_region '%s' of site %s is not an AWS region name such as us-east-1" % (region, host))
+        else:
+            regions.setdefault(region, []).append(host)
+        network, cidr_problems = _cidr_problems(site)
+        problems.extend(cidr_problems)
+        if network is not None:
+            networks.append((host, network))
+
+    if not allow_shared_region:
+        for region, hosts in sorted(regions.items()):
+            if len(hosts) > 1:
+                problems.append(
+                    "aws_region %s is used by several sites (%s): regions must be unique "
+                    "(set tap_allow_shared_region: true for a single-region layout)" % (region, ", ".join(hosts))
+                )
+
+    for index, (host, network) in enumerate(networks):
+        for other_host, other in networks[index + 1 :]:
+            if network.overlaps(other):
+                problems.append(
+                    "vpc_cidr %s of site %s overlaps vpc_cidr %s of site %s: site CIDRs must not overlap"
+                    % (network, host, other, other_host)
+                )
+
+    if not _suffix_problems(suffix):
+        for site in sites:
+            problems.extend(name_violations(resource_names(suffix, site["host"], PLACEHOLDER_ACCOUNT)))
+    return sorted(set(problems), key=problems.index)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"preflight_problems": preflight_problems, "site_specs": site_specs}

@@ -1,0 +1,467 @@
+"""Unit tests of tap.infra.dynamodb_global_table: the manager class driven by a botocore Stubber that
+answers with AWS response shapes (DescribeTable during replica creation, UpdateTable one change per
+call, throttling, deletion)."""
+
+import datetime
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+# `collections/` holds the ansible_collections namespace of this collection
+sys.path.insert(0, str(Path(__file__).resolve().parents[7]))
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper  # noqa: E402
+from ansible_collections.tap.infra.plugins.modules import dynamodb_global_table as module  # noqa: E402
+
+REGION = "us-east-1"
+NAME = "tap-dev-table"
+ACCOUNT = "123456789012"
+ARN = "arn:aws:dynamodb:%s:%s:table/%s" % (REGION, ACCOUNT, NAME)
+NOW = datetime.datetime(2026, 11, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
+TAGS = {"Project": "tap-infra", "Environment": "dev"}
+
+
+# ----------------------------------------------------------------------------- AWS response shapes
+def table(status="ACTIVE", replicas=None, protection=False, sse=True, stream="NEW_AND_OLD_IMAGES"):
+    """A DescribeTable `Table` as AWS returns it for an on-demand table with a stream."""
+    description = {
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        "TableName": NAME,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "TableStatus": status,
+        "CreationDateTime": NOW,
+        "ProvisionedThroughput": {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0},  # on-demand
+        "TableSizeBytes": 0,
+        "ItemCount": 0,
+        "TableArn": ARN,
+        "TableId": "4b8c0a68-6a3a-4c8c-9d2b-3f0a8a2b1c55",
+        "BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": NOW},
+        "DeletionProtectionEnabled": protection,
+        "TableClassSummary": {"TableClass": "STANDARD"},
+        "WarmThroughput": {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"},
+    }
+    if stream:
+        description["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream}
+        description["LatestStreamLabel"] = "2026-11-01T12:00:00.000"
+        description["LatestStreamArn"] = ARN + "/stream/2026-11-01T12:00:00.000"
+    if sse:
+        description["SSEDescription"] = {
+            "Status": "ENABLED",
+            "SSEType": "KMS",
+            "KMSMasterKeyArn": "arn:aws:kms:%s:%s:key/0f6a1b2c-aws-managed" % (REGION, ACCOUNT),
+        }
+    if replicas:
+        description["GlobalTableVersion"] = "2019.11.21"
+        description["Replicas"] = []
+        for region, replica_status in replicas:
+            replica = {"RegionName": region, "ReplicaStatus": replica_status}
+            if replica_status == "CREATING":
+                replica["ReplicaStatusPercentProgress"] = "0"
+            replica["ReplicaTableClassSummary"] = {"TableClass": "STANDARD"}
+            description["Replicas"].append(replica)
+    return description
+
+
+def backups(enabled):
+    pitr = {"PointInTimeRecoveryStatus": "ENABLED" if enabled else "DISABLED"}
+    if enabled:
+        pitr.update({"EarliestRestorableDateTime": NOW, "LatestRestorableDateTime": NOW, "RecoveryPeriodInDays": 35})
+    return {
+        "ContinuousBackupsDescription": {"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": pitr}
+    }
+
+
+def tag_list(tags):
+    return {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+
+
+# ----------------------------------------------------------------------------- harness
+class Stubbed:
+    """A stubbed DynamoDB client behind the same retry wrapper AnsibleAWSModule.client() gives."""
+
+    def __init__(self):
+        raw = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+        self.stubber = Stubber(raw)
+        self.client = RetryingBotoClientWrapper(raw, module.RETRY_DECORATOR)
+
+    def describe(self, description):
+        self.stubber.add_response("describe_table", {"Table": description}, {"TableName": NAME})
+
+    def describe_missing(self):
+        self.stubber.add_client_error(
+            "describe_table",
+            service_error_code="ResourceNotFoundException",
+            service_message="Requested resource not found: Table: %s not found" % NAME,
+            http_status_code=400,
+            expected_params={"TableName": NAME},
+        )
+
+    def pitr(self, enabled):
+        self.stubber.add_response("describe_continuous_backups", backups(enabled), {"TableName": NAME})
+
+    def tags(self, tags):
+        self.stubber.add_response("list_tags_of_resource", tag_list(tags), {"ResourceArn": ARN})
+
+    def existing(self, description, pitr=True, tags=TAGS):
+        self.describe(description)
+        self.pitr(pitr)
+        self.tags(tags)
+
+    def update(self, expected, answer):
+        params = dict(expected, TableName=NAME)
+        self.stubber.add_response("update_table", {"TableDescription": answer}, params)
+
+    def replica_update(self, action, region, answer):
+        self.update({"ReplicaUpdates": [{action: {"RegionName": region}}]}, answer)
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    # the retry decorator sleeps through time.sleep
+    monkeypatch.setattr(module.time, "sleep", lambda seconds: None)
+    stubbed = Stubbed()
+    with stubbed.stubber:
+        yield stubbed
+        stubbed.stubber.assert_no_pending_responses()
+
+
+def params(**overrides):
+    values = {
+        "name": NAME,
+        "state": "present",
+        "hash_key_name": "pk",
+        "hash_key_type": "STRING",
+        "range_key_name": "sk",
+        "range_key_type": "STRING",
+        "billing_mode": "PAY_PER_REQUEST",
+        "stream_view_type": "NEW_AND_OLD_IMAGES",
+        "point_in_time_recovery": True,
+        "sse": {"enabled": True, "kms_key_id": None, "replica_kms_key_ids": {}},
+        "deletion_protection": None,
+        "replica_regions": ["us-west-2"],
+        "tags": dict(TAGS),
+        "purge_tags": True,
+        "wait": True,
+        "wait_timeout": 600,
+    }
+    values.update(overrides)
+    return values
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def __call__(self):
+        return self.now
+
+
+def manager(aws, check_mode=False, **overrides):
+    clock = Clock()
+    m = module.GlobalTableManager(
+        aws.client, params(**overrides), REGION, check_mode=check_mode, sleep=clock.sleep, clock=clock
+    )
+    m.test_clock = clock
+    return m
+
+
+# ----------------------------------------------------------------------------- tests
+def test_creates_table_then_one_replica_and_waits_for_it(aws):
+    aws.describe_missing()
+    aws.stubber.add_response(
+        "create_table",
+        {"TableDescription": table(status="CREATING")},
+        {
+            "TableName": NAME,
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "AttributeDefinitions": [
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+            "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+            "SSESpecification": {"Enabled": True, "SSEType": "KMS"},
+            "Tags": ANY,
+        },
+    )
+    aws.describe(table(status="CREATING"))
+    aws.describe(table())
+    aws.pitr(False)
+    aws.tags(TAGS)
+    aws.stubber.add_response(
+        "update_continuous_backups",
+        backups(True),
+        {"TableName": NAME, "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}},
+    )
+    aws.describe(table())  # settled before the replica change
+    aws.replica_update("Create", "us-west-2", table(status="UPDATING", replicas=[("us-west-2", "CREATING")]))
+    aws.describe(table(status="UPDATING", replicas=[("us-west-2", "CREATING")]))
+    aws.describe(table(replicas=[("us-west-2", "CREATING")]))
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
+
+    m = manager(aws)
+    result = m.ensure_present()
+
+    assert result["changed"] is True
+    assert result["table_arn"] == ARN
+    assert result["table_name"] == NAME
+    assert result["stream_arn"] == ARN + "/stream/2026-11-01T12:00:00.000"
+    assert result["point_in_time_recovery"] is True
+    assert result["replicas"] == [
+        {
+            "region_name": "us-west-2",
+            "replica_status": "ACTIVE",
+            "replica_table_class_summary": {"table_class": "STANDARD"},
+        }
+    ]
+    assert result["tags"] == TAGS
+    assert m.test_clock.sleeps == [module.POLL_SECONDS] * 3
+    assert m.diff["before"] == {}
+    assert m.diff["after"]["replica_regions"] == ["us-west-2"]
+
+
+def test_two_new_replicas_one_change_per_call_even_without_wait(aws):
+    aws.existing(table())
+    aws.describe(table())
+    aws.replica_update("Create", "eu-west-1", table(status="UPDATING", replicas=[("eu-west-1", "CREATING")]))
+    # AWS refuses a second replica change until the first settled: the module waits in between
+    aws.describe(table(status="UPDATING", replicas=[("eu-west-1", "CREATING")]))
+    aws.describe(table(replicas=[("eu-west-1", "ACTIVE")]))
+    aws.replica_update(
+        "Create",
+        "us-west-2",
+        table(status="UPDATING", replicas=[("eu-west-1", "ACTIVE"), ("us-west-2", "CREATING")]),
+    )
+    # wait: false skips only the final wait
+    aws.describe(table(status="UPDATING", replicas=[("eu-west-1", "ACTIVE"), ("us-west-2", "CREATING")]))
+
+    result = manager(aws, replica_regions=["us-west-2", "eu-west-1"], wait=False).ensure_present()
+
+    assert result["changed"] is True
+    assert [(r["region_name"], r["replica_status"]) for r in result["replicas"]] == [
+        ("eu-west-1", "ACTIVE"),
+        ("us-west-2", "CREATING"),
+    ]
+
+
+def test_limit_exceeded_is_retried(aws):
+    aws.existing(table())
+    aws.describe(table())
+    aws.stubber.add_client_error(
+        "update_table",
+        service_error_code="LimitExceededException",
+        service_message="Subscriber limit exceeded: Only 10 tables can be created, updated, or deleted simultaneously",
+        http_status_code=400,
+        expected_params={"TableName": NAME, "ReplicaUpdates": [{"Create": {"RegionName": "us-west-2"}}]},
+    )
+    aws.replica_update("Create", "us-west-2", table(status="UPDATING", replicas=[("us-west-2", "CREATING")]))
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
+
+    result = manager(aws).ensure_present()
+
+    assert result["changed"] is True
+    assert result["replicas"][0]["replica_status"] == "ACTIVE"
+
+
+def test_resource_in_use_is_retried(aws):
+    aws.existing(table(), pitr=False)
+    aws.stubber.add_client_error(
+        "update_continuous_backups",
+        service_error_code="ResourceInUseException",
+        service_message="Attempt to change a resource which is still in use: Table is being updated",
+        http_status_code=400,
+    )
+    aws.stubber.add_response("update_continuous_backups", backups(True))
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
+
+    result = manager(aws, replica_regions=None).ensure_present()
+    assert result["changed"] is True
+    assert result["point_in_time_recovery"] is True
+
+
+def test_removes_a_region_no_longer_listed(aws):
+    both = [("eu-west-1", "ACTIVE"), ("us-west-2", "ACTIVE")]
+    aws.existing(table(replicas=both))
+    aws.describe(table(replicas=both))
+    aws.replica_update("Delete", "eu-west-1", table(status="UPDATING", replicas=[("eu-west-1", "DELETING"), both[1]]))
+    aws.describe(table(status="UPDATING", replicas=[("eu-west-1", "DELETING"), both[1]]))
+    aws.describe(table(replicas=[both[1]]))
+
+    m = manager(aws)
+    result = m.ensure_present()
+
+    assert result["changed"] is True
+    assert [r["region_name"] for r in result["replicas"]] == ["us-west-2"]
+    assert m.diff["before"]["replica_regions"] == ["eu-west-1", "us-west-2"]
+    assert m.diff["after"]["replica_regions"] == ["us-west-2"]
+
+
+def test_converged_table_changes_nothing(aws):
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")]))
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
+
+    m = manager(aws)
+    result = m.ensure_present()
+
+    assert result["changed"] is False
+    assert m.diff["before"] == m.diff["after"]
+
+
+def test_unset_replica_regions_leaves_replicas_alone(aws):
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")]))
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
+    assert manager(aws, replica_regions=None).ensure_present()["changed"] is False
+
+
+def test_check_mode_reports_changes_and_writes_nothing(aws):
+    aws.existing(table(), pitr=False, tags={"Project": "tap-infra"})
+
+    m = manager(aws, check_mode=True)
+    result = m.ensure_present()
+
+    assert result["changed"] is True
+    assert m.diff["before"]["replica_regions"] == []
+    assert m.diff["after"]["replica_regions"] == ["us-west-2"]
+    assert m.diff["before"]["point_in_time_recovery"] is False
+    assert m.diff["after"]["point_in_time_recovery"] is True
+    assert m.diff["after"]["tags"] == TAGS
+
+
+def test_check_mode_on_an_empty_account(aws):
+    aws.describe_missing()
+    result = manager(aws, check_mode=True).ensure_present()
+    assert result["changed"] is True
+    assert result["replicas"] == [{"region_name": "us-west-2", "replica_status": None}]
+
+
+def test_check_mode_converged_is_unchanged(aws):
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")]))
+    assert manager(aws, check_mode=True).ensure_present()["changed"] is False
+
+
+def test_tags_are_converged(aws):
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")]), tags={"Project": "tap-infra", "Old": "x"})
+    aws.stubber.add_response("untag_resource", {}, {"ResourceArn": ARN, "TagKeys": ["Old"]})
+    aws.stubber.add_response("tag_resource", {}, {"ResourceArn": ARN, "Tags": [{"Key": "Environment", "Value": "dev"}]})
+    aws.tags(TAGS)
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
+    result = manager(aws).ensure_present()
+    assert result["changed"] is True
+    assert result["tags"] == TAGS
+
+
+def test_deletion_protection_and_sse_one_update_each(aws):
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")], sse=False))
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")], sse=False))
+    aws.update({"SSESpecification": {"Enabled": True, "SSEType": "KMS"}}, table(status="UPDATING"))
+    aws.describe(table(status="UPDATING", replicas=[("us-west-2", "UPDATING")]))
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
+    aws.update({"DeletionProtectionEnabled": True}, table(protection=True))
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")], protection=True))
+
+    result = manager(aws, deletion_protection=True).ensure_present()
+    assert result["changed"] is True
+    assert result["deletion_protection_enabled"] is True
+
+
+def test_enabled_stream_is_not_enabled_again(aws):
+    # enabling a stream that is on raises ResourceInUseException on AWS: no StreamSpecification update expected
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")]))
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
+    assert manager(aws).ensure_present()["changed"] is False
+
+
+def test_missing_stream_is_enabled(aws):
+    aws.existing(table(stream=None), tags=TAGS)
+    aws.describe(table(stream=None))
+    aws.update({"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}}, table())
+    aws.describe(table())
+    result = manager(aws, replica_regions=[]).ensure_present()
+    assert result["changed"] is True
+    assert result["stream_view_type"] == "NEW_AND_OLD_IMAGES"
+
+
+def test_absent_deletes_replicas_first_one_by_one(aws):
+    both = [("eu-west-1", "ACTIVE"), ("us-west-2", "ACTIVE")]
+    aws.existing(table(replicas=both))
+    aws.describe(table(replicas=both))
+    aws.replica_update("Delete", "eu-west-1", table(status="UPDATING", replicas=[("eu-west-1", "DELETING"), both[1]]))
+    aws.describe(table(status="UPDATING", replicas=[("eu-west-1", "DELETING"), both[1]]))
+    aws.describe(table(replicas=[both[1]]))
+    aws.replica_update("Delete", "us-west-2", table(status="UPDATING", replicas=[("us-west-2", "DELETING")]))
+    aws.describe(table(status="UPDATING", replicas=[("us-west-2", "DELETING")]))
+    aws.describe(table())
+    aws.stubber.add_response("delete_table", {"TableDescription": table(status="DELETING")}, {"TableName": NAME})
+    aws.describe(table(status="DELETING"))
+    aws.describe_missing()
+
+    m = manager(aws, state="absent")
+    result = m.ensure_absent()
+    assert result == {"changed": True}
+    assert m.diff["after"] == {}
+    assert m.diff["before"]["replica_regions"] == ["eu-west-1", "us-west-2"]
+
+
+def test_absent_refuses_a_protected_table_unless_protection_is_lifted(aws):
+    aws.existing(table(protection=True))
+    with pytest.raises(module.GlobalTableError, match="protected"):
+        manager(aws, state="absent").ensure_absent()
+
+
+def test_absent_lifts_protection_when_told(aws):
+    aws.existing(table(protection=True))
+    aws.describe(table(protection=True))
+    aws.update({"DeletionProtectionEnabled": False}, table())
+    aws.describe(table())
+    aws.stubber.add_response("delete_table", {"TableDescription": table(status="DELETING")}, {"TableName": NAME})
+
+    result = manager(aws, state="absent", deletion_protection=False, wait=False).ensure_absent()
+    assert result["changed"] is True
+
+
+def test_absent_check_mode_writes_nothing(aws):
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")]))
+    assert manager(aws, state="absent", check_mode=True).ensure_absent() == {"changed": True}
+
+
+def test_absent_when_gone_is_unchanged(aws):
+    aws.describe_missing()
+    assert manager(aws, state="absent").ensure_absent() == {"changed": False}
+
+
+def test_failed_replica_fails_the_module(aws):
+    aws.existing(table(replicas=[("us-west-2", "CREATION_FAILED")]))
+    aws.describe(table(replicas=[("us-west-2", "CREATION_FAILED")]))
+    with pytest.raises(module.GlobalTableError, match="CREATION_FAILED"):
+        manager(aws).ensure_present()
+
+
+def test_wait_times_out(aws):
+    aws.existing(table(replicas=[("us-west-2", "CREATING")]))
+    for _ in range(4):
+        aws.describe(table(replicas=[("us-west-2", "CREATING")]))
+    with pytest.raises(module.GlobalTableError, match="Timed out"):
+        manager(aws, wait_timeout=30).ensure_present()
+
+
+def test_own_region_is_not_a_replica():
+    m = module.GlobalTableManager(None, params(replica_regions=[REGION]), REGION)
+    with pytest.raises(module.GlobalTableError, match="must not contain"):
+        m.ensure_present()
+
+
+def test_key_schema_cannot_change(aws):
+    aws.existing(table())
+    with pytest.raises(module.GlobalTableError, match="key schema"):
+        manager(aws, range_key_name=None).ensure_present()

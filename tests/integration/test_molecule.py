@@ -1,0 +1,37 @@
+"""The molecule scenario: deploy both regions, idempotence, verify by describe calls, teardown."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT, VENV_BIN, free_port
+
+pytestmark = pytest.mark.integration
+
+
+def test_molecule_default_scenario(tmp_path):
+    log_path = tmp_path / "molecule.log"
+    env = dict(os.environ, TAP_EMULATOR_PORT=str(free_port()), TAP_SUFFIX="molecule", TAP_RUN_LOG=str(log_path))
+    env["PATH"] = os.pathsep.join([str(VENV_BIN), env.get("PATH", "")])
+    env["ANSIBLE_NOCOLOR"] = "1"
+    with open(log_path, "w") as log:
+        result = subprocess.run(
+            [str(VENV_BIN / "molecule"), "test", "--scenario-name", "default"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=3000,
+            check=False,
+        )
+    output = log_path.read_text()
+    if result.returncode != 0:
+        subprocess.run([sys.executable, "-m", "tools.emulator", "stop"], cwd=REPO_ROOT, env=env, check=False)
+    assert result.returncode == 0, output[-6000:]
+    assert "Idempotence completed successfully" in output or re.search(r"idempotence.*(passed|successful)", output, re.I)
+    recaps = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)", output, re.M)
+    assert recaps, "no play recap in the molecule output"

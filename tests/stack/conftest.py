@@ -1,0 +1,69 @@
+"""Fixtures for assertions on a deployed (or torn down) stack, by describe calls on the emulator.
+
+Environment: TAP_SUFFIX (required), TAP_EMULATOR_PORT (default 4566), TAP_INVENTORY (default
+inventories/local), TAP_RUN_LOG (optional: the run's output, searched for secrets).
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+from ansible_collections.tap.infra.plugins.filter.naming import resource_names
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Stack:
+    def __init__(self, suffix, endpoint_url, inventory):
+        self.suffix = suffix
+        self.endpoint_url = endpoint_url
+        self.sites = self._read_sites(inventory)
+        self.primary = next(site for site in self.sites if site["region_role"] == "primary")
+        self.regions = sorted({site["aws_region"] for site in self.sites})
+        self.account_id = self.client("sts", "us-east-1").get_caller_identity()["Account"]
+        self.outputs_file = REPO_ROOT / "outputs" / ("%s.json" % suffix)
+        self.run_log = os.environ.get("TAP_RUN_LOG")
+
+    @staticmethod
+    def _read_sites(inventory):
+        listing = subprocess.run(
+            [str(Path(sys.executable).parent / "ansible-inventory"), "-i", str(inventory), "--list"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        data = json.loads(listing.stdout)
+        hostvars = data["_meta"]["hostvars"]
+        sites = []
+        for host in data["tap_regions"]["hosts"]:
+            site = {key: hostvars[host][key] for key in ("aws_region", "region_role", "vpc_cidr")}
+            sites.append(dict(site, host=host))
+        return sorted(sites, key=lambda site: site["region_role"] != "primary")
+
+    def names(self, host):
+        return resource_names(self.suffix, host, self.account_id)
+
+    def client(self, service, region):
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+
+@pytest.fixture(scope="session")
+def stack():
+    suffix = os.environ.get("TAP_SUFFIX")
+    if not suffix:
+        pytest.skip("TAP_SUFFIX is not set: stack assertions need a deployed suffix")
+    port = os.environ.get("TAP_EMULATOR_PORT", "4566")
+    inventory = os.environ.get("TAP_INVENTORY", str(REPO_ROOT / "inventories" / "local" / "hosts.yml"))
+    return Stack(suffix, "http://127.0.0.1:%s" % port, inventory)

@@ -1,0 +1,74 @@
+"""The data tier as AWS describes it: the global table in the primary region and its replicas."""
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def table_name(stack):
+    return stack.names(stack.primary["host"])["table"]
+
+
+def secondary_regions(stack):
+    return sorted({site["aws_region"] for site in stack.sites} - {stack.primary["aws_region"]})
+
+
+def describe(stack, region):
+    return stack.client("dynamodb", region).describe_table(TableName=table_name(stack))["Table"]
+
+
+@pytest.mark.present
+def test_table_in_primary_region(stack):
+    table = describe(stack, stack.primary["aws_region"])
+    assert table["TableStatus"] == "ACTIVE"
+    assert sorted((k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]) == [("pk", "HASH"), ("sk", "RANGE")]
+    assert {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]} == {"pk": "S", "sk": "S"}
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert table["SSEDescription"]["Status"] == "ENABLED"
+    assert table["SSEDescription"]["SSEType"] == "KMS"
+    assert table["TableId"]
+
+
+@pytest.mark.present
+def test_point_in_time_recovery_enabled(stack):
+    client = stack.client("dynamodb", stack.primary["aws_region"])
+    backups = client.describe_continuous_backups(TableName=table_name(stack))["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+@pytest.mark.present
+def test_table_tags(stack):
+    table = describe(stack, stack.primary["aws_region"])
+    client = stack.client("dynamodb", stack.primary["aws_region"])
+    tags = {t["Key"]: t["Value"] for t in client.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"]}
+    assert tags["Project"] == "tap-infra"
+    assert tags["Environment"] == stack.suffix
+
+
+@pytest.mark.present
+def test_replica_listed_on_primary(stack):
+    table = describe(stack, stack.primary["aws_region"])
+    replicas = {r["RegionName"]: r["ReplicaStatus"] for r in table.get("Replicas", [])}
+    assert sorted(replicas) == secondary_regions(stack)
+    assert set(replicas.values()) <= {"ACTIVE"}
+
+
+@pytest.mark.present
+def test_table_present_in_each_secondary_region(stack):
+    for region in secondary_regions(stack):
+        replica = describe(stack, region)
+        assert replica["TableStatus"] == "ACTIVE"
+        assert replica["TableArn"].split(":")[3] == region
+        assert stack.primary["aws_region"] in [r["RegionName"] for r in replica.get("Replicas", [])]
+
+
+@pytest.mark.absent
+def test_no_table_in_any_region(stack):
+    suffix_prefix = "tap-%s-" % stack.suffix
+    for region in sorted({site["aws_region"] for site in stack.sites}):
+        client = stack.client("dynamodb", region)
+        names = [n for page in client.get_paginator("list_tables").paginate() for n in page["TableNames"]]
+        assert [n for n in names if n.startswith(suffix_prefix)] == []
+        with pytest.raises(ClientError) as excinfo:
+            client.describe_table(TableName=table_name(stack))
+        assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException"

@@ -1,0 +1,33 @@
+"""AWS behaviours the emulator patches restore (EC2 tag resource types, KMS key ARNs), shown
+through the patched server as the stack's modules see it."""
+
+from tests.conftest import aws_client
+
+
+def test_nat_gateway_and_eip_tags_carry_aws_resource_types(emulator):
+    ec2 = aws_client(emulator, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.0.0/24")["Subnet"]["SubnetId"]
+    eip = ec2.allocate_address(
+        Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [{"Key": "k", "Value": "eip"}]}]
+    )["AllocationId"]
+    nat = ec2.create_nat_gateway(
+        SubnetId=subnet,
+        AllocationId=eip,
+        TagSpecifications=[{"ResourceType": "natgateway", "Tags": [{"Key": "k", "Value": "nat"}]}],
+    )["NatGateway"]["NatGatewayId"]
+    by_type = {
+        kind: ec2.describe_tags(Filters=[{"Name": "resource-type", "Values": [kind]}])["Tags"]
+        for kind in ("natgateway", "elastic-ip")
+    }
+    assert [(t["ResourceId"], t["ResourceType"]) for t in by_type["natgateway"]] == [(nat, "natgateway")]
+    assert [(t["ResourceId"], t["ResourceType"]) for t in by_type["elastic-ip"]] == [(eip, "elastic-ip")]
+
+
+def test_kms_key_deletion_accepts_the_key_arn(emulator):
+    kms = aws_client(emulator, "kms")
+    key = kms.create_key()["KeyMetadata"]
+    kms.schedule_key_deletion(KeyId=key["Arn"], PendingWindowInDays=7)
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    kms.cancel_key_deletion(KeyId=key["Arn"])
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Disabled"

@@ -1,0 +1,79 @@
+"""The naming helper and every preflight rule, each with the message it gives."""
+
+import pytest
+
+from ansible_collections.tap.infra.plugins.filter.naming import name_violations, resource_names, subnet_plan
+from ansible_collections.tap.infra.plugins.filter.preflight import preflight_problems
+
+GOOD_SITES = [
+    {"host": "us-east-1", "aws_region": "us-east-1", "region_role": "primary", "vpc_cidr": "10.0.0.0/16"},
+    {"host": "us-west-2", "aws_region": "us-west-2", "region_role": "secondary", "vpc_cidr": "10.1.0.0/16"},
+]
+
+
+def sites_with(index, **changes):
+    sites = [dict(site) for site in GOOD_SITES]
+    sites[index].update(changes)
+    return sites
+
+
+def test_good_inputs_have_no_problem():
+    assert preflight_problems(GOOD_SITES, "prod") == []
+
+
+def test_names_are_derived_from_suffix_site_and_account():
+    names = resource_names("prod", "us-west-2", "123456789012")
+    assert names["bucket"] == "tap-prod-us-west-2-123456789012"
+    assert names["alb"] == "tap-prod-us-west-2-alb"
+    assert names["table"] == "tap-prod-table"
+    assert name_violations(names) == []
+
+
+def test_subnet_plan_matches_the_original_layout():
+    plan = subnet_plan("10.1.0.0/16", ["us-west-2a", "us-west-2b"], "p")
+    assert [(s["tier"], s["az"], s["cidr"]) for s in plan] == [
+        ("public", "us-west-2a", "10.1.0.0/24"),
+        ("public", "us-west-2b", "10.1.1.0/24"),
+        ("private", "us-west-2a", "10.1.2.0/24"),
+        ("private", "us-west-2b", "10.1.3.0/24"),
+        ("isolated", "us-west-2a", "10.1.4.0/24"),
+        ("isolated", "us-west-2b", "10.1.5.0/24"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "suffix, sites, expected",
+    [
+        ("", GOOD_SITES, "suffix is missing"),
+        (None, GOOD_SITES, "suffix is missing"),
+        ("Prod", GOOD_SITES, "suffix 'Prod' breaks the rule: lowercase"),
+        ("my_env", GOOD_SITES, "suffix 'my_env' breaks the rule"),
+        ("prod-", GOOD_SITES, "suffix 'prod-' breaks the rule"),
+        ("a--b", GOOD_SITES, "suffix 'a--b' breaks the rule"),
+        ("1prod", GOOD_SITES, "suffix '1prod' breaks the rule"),
+        (42, GOOD_SITES, "suffix 42 must be a string"),
+        ("averyverylongsuffix", GOOD_SITES, "alb name 'tap-averyverylongsuffix-us-east-1-alb' is 37 characters, "
+         "AWS allows 32: shorten suffix by 5"),
+        ("prod", [], "no host in group tap_regions"),
+        ("prod", sites_with(1, region_role="primary"), "exactly one site must be primary, found 2"),
+        ("prod", sites_with(0, region_role="secondary"), "exactly one site must be primary, found 0"),
+        ("prod", sites_with(1, region_role="backup"), "region_role 'backup' of site us-west-2 must be one of"),
+        ("prod", sites_with(1, aws_region="us-east-1"), "aws_region us-east-1 is used by several sites"),
+        ("prod", sites_with(1, aws_region="mars-1"), "aws_region 'mars-1' of site us-west-2 is not an AWS region"),
+        ("prod", sites_with(1, vpc_cidr="10.0.128.0/17"), "vpc_cidr 10.0.0.0/16 of site us-east-1 overlaps vpc_cidr 10.0.128.0/17 of site us-west-2"),
+        ("prod", sites_with(1, vpc_cidr="10.1.0.0/24"), "vpc_cidr '10.1.0.0/24' of site us-west-2 must be a /16 to /21"),
+        ("prod", sites_with(1, vpc_cidr="10.1.0.1/16"), "is not a valid IPv4 network CIDR"),
+        ("prod", sites_with(1, vpc_cidr="banana"), "vpc_cidr 'banana' of site us-west-2 is not a valid"),
+        ("prod", sites_with(1, vpc_cidr=None), "vpc_cidr of site us-west-2 is missing"),
+        ("prod", sites_with(1, vpc_cidr="8.8.0.0/16"), "must be a private (RFC 1918) range"),
+        ("prod", sites_with(1, host="US_West"), "site (inventory host) 'US_West' must be"),
+    ],
+)
+def test_each_rule_names_the_input(suffix, sites, expected):
+    problems = preflight_problems(sites, suffix)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_shared_region_is_allowed_when_the_layout_asks_for_it():
+    sites = sites_with(1, aws_region="us-east-1")
+    assert preflight_problems(sites, "prod", allow_shared_region=True) == []

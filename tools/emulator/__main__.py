@@ -1,0 +1,5 @@
+import sys
+
+from tools.emulator.launcher import main
+
+sys.exit(main())

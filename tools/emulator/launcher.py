@@ -1,0 +1,191 @@
+"""Start, stop and query the embedded AWS emulator (moto server with tap-infra's fidelity patches).
+
+    python -m tools.emulator start|stop|status|reset [--host 127.0.0.1] [--port 4566]
+
+The server's pid and log live in a git-ignored state directory (.tap/emulator-PORT.*). Only
+loopback addresses are accepted: the emulator has no authentication.
+"""
+
+import argparse
+import ipaddress
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4566
+DEFAULT_STATE_DIR = REPO_ROOT / ".tap"
+
+
+class EmulatorError(Exception):
+    """A launcher failure with a message meant for the user."""
+
+
+def check_loopback(host):
+    try:
+        address = ipaddress.ip_address(socket.gethostbyname(host))
+    except (OSError, ValueError) as exc:
+        raise EmulatorError("emulator host %r does not resolve: %s" % (host, exc))
+    if not address.is_loopback:
+        raise EmulatorError(
+            "emulator host %r (%s) is not a loopback address: the emulator has no authentication, "
+            "bind it to 127.0.0.1 or another 127.x address" % (host, address)
+        )
+
+
+def port_in_use(host, port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+class Emulator:
+    def __init__(self, host=DEFAULT_HOST, port=DEFAULT_PORT, state_dir=DEFAULT_STATE_DIR):
+        self.host = host
+        self.port = int(port)
+        self.state_dir = Path(state_dir)
+        self.pid_file = self.state_dir / ("emulator-%d.pid" % self.port)
+        self.log_file = self.state_dir / ("emulator-%d.log" % self.port)
+
+    @property
+    def url(self):
+        return "http://%s:%d" % (self.host, self.port)
+
+    def pid(self):
+        """The pid of our running server, or None (a stale pid file is removed)."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            self.pid_file.unlink(missing_ok=True)
+            return None
+        except PermissionError:
+            pass
+        return pid
+
+    def healthy(self):
+        try:
+            with urllib.request.urlopen(self.url + "/moto-api/data.json", timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+    def _post(self, path, payload=None):
+        data = json.dumps(payload or {}).encode()
+        request = urllib.request.Request(self.url + path, data=data, method="POST")
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read()
+
+    def configure(self):
+        """Emulator-wide settings that must precede any resource: Lambda without Docker."""
+        self._post("/moto-api/config", {"lambda": {"use_docker": False}})
+
+    def start(self, timeout=60):
+        check_loopback(self.host)
+        if self.pid() and self.healthy():
+            return "already running at %s (pid %d)" % (self.url, self.pid())
+        if port_in_use(self.host, self.port):
+            raise EmulatorError(
+                "port %d on %s is taken by another process: stop it or pick another port "
+                "(--port, or TAP_EMULATOR_PORT)" % (self.port, self.host)
+            )
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+        with open(self.log_file, "ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tools.emulator.server", "--host", self.host, "--port", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=str(REPO_ROOT),
+                env=env,
+                start_new_session=True,
+            )
+        self.pid_file.write_text(str(process.pid))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                self.pid_file.unlink(missing_ok=True)
+                raise EmulatorError("emulator exited with code %s; see %s" % (process.returncode, self.log_file))
+            if self.healthy():
+                self.configure()
+                return "started at %s (pid %d, log %s)" % (self.url, process.pid, self.log_file)
+            time.sleep(0.2)
+        self.stop()
+        raise EmulatorError("emulator did not become healthy within %ds; see %s" % (timeout, self.log_file))
+
+    def stop(self, timeout=10):
+        pid = self.pid()
+        if pid is None:
+            return "not running"
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.pid_file.unlink(missing_ok=True)
+        return "stopped (pid %d)" % pid
+
+    def reset(self):
+        """Wipe every resource in the emulator (and re-apply the emulator-wide settings)."""
+        self._post("/moto-api/reset")
+        self.configure()
+        return "reset"
+
+    def status(self):
+        pid = self.pid()
+        if pid and self.healthy():
+            return "running at %s (pid %d)" % (self.url, pid)
+        if pid:
+            return "process %d exists but %s does not answer" % (pid, self.url)
+        return "not running"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["start", "stop", "status", "reset"])
+    parser.add_argument("--host", default=os.environ.get("TAP_EMULATOR_HOST", DEFAULT_HOST))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("TAP_EMULATOR_PORT", DEFAULT_PORT)))
+    parser.add_argument("--state-dir", default=os.environ.get("TAP_EMULATOR_STATE_DIR", str(DEFAULT_STATE_DIR)))
+    args = parser.parse_args(argv)
+    emulator = Emulator(args.host, args.port, args.state_dir)
+    try:
+        print("emulator: %s" % getattr(emulator, args.action)())
+    except EmulatorError as exc:
+        print("emulator: error: %s" % exc, file=sys.stderr)
+        return 2
+    except (urllib.error.URLError, OSError) as exc:
+        print("emulator: error: %s does not answer (%s): start it first" % (emulator.url, exc), file=sys.stderr)
+        return 2
+    if args.action == "status" and not emulator.healthy():
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
