@@ -49,6 +49,22 @@ class Stack:
     def names(self, host):
         return resource_names(self.suffix, host, self.account_id)
 
+    def kms_alias_names(self, region):
+        """Every alias name of the region (all pages of ListAliases)."""
+        kms = self.client("kms", region)
+        return {a["AliasName"] for page in kms.get_paginator("list_aliases").paginate() for a in page["Aliases"]}
+
+    def kms_key_states(self, region, name_tag):
+        """The KeyState of every key of the region tagged Name=name_tag (how teardown finds keys, by tags)."""
+        kms = self.client("kms", region)
+        states = []
+        for page in kms.get_paginator("list_keys").paginate():
+            for entry in page["Keys"]:
+                tags = kms.list_resource_tags(KeyId=entry["KeyId"]).get("Tags", [])
+                if {"TagKey": "Name", "TagValue": name_tag} in tags:
+                    states.append(kms.describe_key(KeyId=entry["KeyId"])["KeyMetadata"]["KeyState"])
+        return states
+
     def client(self, service, region):
         return boto3.client(
             service,

@@ -108,21 +108,17 @@ def test_no_bucket_is_left(stack):
         assert error.value.response["Error"]["Code"] in ("404", "NoSuchBucket"), bucket
 
 
-def _pending_or_gone(kms, alias):
-    """The key behind an alias is scheduled for deletion (AWS removes the alias with the key)."""
-    try:
-        key = kms.describe_key(KeyId=alias)["KeyMetadata"]
-    except ClientError as error:
-        assert error.response["Error"]["Code"] == "NotFoundException", alias
-        return
-    assert key["KeyState"] == "PendingDeletion", alias
-
-
 @pytest.mark.absent
-def test_the_bucket_key_is_pending_deletion(stack):
+def test_the_bucket_key_alias_is_gone_and_the_key_pending_deletion(stack):
+    """Teardown deletes the alias (not left on a key pending deletion), then schedules the key."""
     for site in stack.sites:
-        kms = stack.client("kms", site["aws_region"])
-        _pending_or_gone(kms, stack.names(site["host"])["kms_alias"])
+        alias = stack.names(site["host"])["kms_alias"]
+        assert alias not in stack.kms_alias_names(site["aws_region"]), "%s is still there" % alias
+        with pytest.raises(ClientError) as error:
+            stack.client("kms", site["aws_region"]).describe_key(KeyId=alias)
+        assert error.value.response["Error"]["Code"] == "NotFoundException", alias
+        states = stack.kms_key_states(site["aws_region"], alias[len("alias/") :])
+        assert states and set(states) == {"PendingDeletion"}, (alias, states)
 
 
 @pytest.mark.absent

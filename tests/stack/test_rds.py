@@ -127,6 +127,26 @@ def test_password_appears_nowhere_in_the_run_log(stack):
         assert password not in text, "the master password of %s leaked into %s" % (site["host"], log_path)
 
 
+@pytest.mark.present
+def test_password_appears_in_no_file_of_the_project(stack):
+    """Outputs, build artefacts, emulator state dir, logs: no file under the project holds a password."""
+    root = Path(__file__).resolve().parents[2]
+    passwords = []
+    for site in stack.sites:
+        sm, secret_name = _secret(stack, site)
+        passwords.append(json.loads(sm.get_secret_value(SecretId=secret_name)["SecretString"])["password"].encode())
+    skipped = {".git", ".venv", "__pycache__", "node_modules"}
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = [name for name in subdirectories if name not in skipped]
+        for name in files:
+            path = Path(directory) / name
+            if path.is_symlink() or path.stat().st_size > 50_000_000:
+                continue
+            content = path.read_bytes()
+            for password in passwords:
+                assert password not in content, "a DB master password leaked into %s" % path
+
+
 @pytest.mark.absent
 def test_no_db_instance_is_left(stack):
     for site in stack.sites:
@@ -163,13 +183,13 @@ def test_no_db_secret_is_left(stack):
 
 
 @pytest.mark.absent
-def test_the_db_key_is_pending_deletion(stack):
+def test_the_db_key_alias_is_gone_and_the_key_pending_deletion(stack):
+    """Teardown deletes the alias (not left on a key pending deletion), then schedules the key."""
     for site in stack.sites:
-        kms = stack.client("kms", site["aws_region"])
         alias = stack.names(site["host"])["db_kms_alias"]
-        try:
-            key = kms.describe_key(KeyId=alias)["KeyMetadata"]
-        except ClientError as error:
-            assert error.response["Error"]["Code"] == "NotFoundException", alias
-        else:
-            assert key["KeyState"] == "PendingDeletion", alias
+        assert alias not in stack.kms_alias_names(site["aws_region"]), "%s is still there" % alias
+        with pytest.raises(ClientError) as error:
+            stack.client("kms", site["aws_region"]).describe_key(KeyId=alias)
+        assert error.value.response["Error"]["Code"] == "NotFoundException", alias
+        states = stack.kms_key_states(site["aws_region"], alias[len("alias/") :])
+        assert states and set(states) == {"PendingDeletion"}, (alias, states)

@@ -132,8 +132,8 @@ def subnet_plan(vpc_cidr, azs, prefix, tiers=("public", "private", "isolated")):
     subnets = network.subnets(new_prefix=24)
     plan = []
     for tier in tiers:
-        for index, az in enumerate(azs):
-            letter = "abcdefghijklmnopqrstuvwxyz"[index]
+        for az in azs:
+            letter = az[-1]
             plan.append(
                 {
                     "name": "%s-%s-%s" % (prefix, tier, letter),

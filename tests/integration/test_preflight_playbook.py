@@ -1,0 +1,251 @@
+"""Bad inputs, run as a user would (ansible-playbook site.yml / teardown.yml), stop in preflight.
+
+Each case must fail, name the input and the rule in one message, and write nothing to the emulator.
+The rules themselves are tested at filter level in tests/unit/test_naming_and_preflight.py.
+
+Invalid (as opposed to missing) credentials are not covered here: moto server accepts any access key,
+so the emulator cannot show STS rejecting a key. Missing credentials are covered: botocore refuses to
+sign before anything reaches the endpoint, exactly as against AWS.
+"""
+
+import re
+
+import pytest
+import yaml
+
+from tests.conftest import emulator_inventory, free_port, play_recap, run_playbook
+
+pytestmark = pytest.mark.integration
+
+EMULATOR_ENDPOINT = "http://127.0.0.1:{{ lookup('ansible.builtin.env', 'TAP_EMULATOR_PORT') }}"
+GOOD_HOSTS = {
+    "us-east-1": {"aws_region": "us-east-1", "region_role": "primary", "vpc_cidr": "10.0.0.0/16"},
+    "us-west-2": {"aws_region": "us-west-2", "region_role": "secondary", "vpc_cidr": "10.1.0.0/16"},
+}
+CREDENTIAL_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+)
+SUFFIX_RULE = "lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen"
+
+
+def write_inventory(tmp_path, host_changes=None, credentials=True, **group_vars):
+    """A two-site inventory like inventories/local, with some host vars changed and group vars added."""
+    hosts = {host: dict(host_vars) for host, host_vars in GOOD_HOSTS.items()}
+    for host, changes in (host_changes or {}).items():
+        hosts[host].update(changes)
+    settings = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+        "tap_aws_endpoint_url": EMULATOR_ENDPOINT,
+    }
+    if credentials:
+        settings.update(tap_aws_access_key="testing", tap_aws_secret_key="testing")
+    settings.update(group_vars)
+    path = tmp_path / "hosts.yml"
+    path.write_text(yaml.safe_dump({"all": {"children": {"tap_regions": {"vars": settings, "hosts": hosts}}}}))
+    return path
+
+
+def error_messages(output):
+    """The [ERROR] messages of a run (each up to its 'Origin:' line), whitespace-normalised."""
+    return [" ".join(m.split()) for m in re.findall(r"^\[ERROR\]: (.*?)(?=^Origin:|^$|\Z)", output, re.M | re.S)]
+
+
+# id, playbook, extra args, inventory (None = the default local one, else write_inventory kwargs), fragments
+CASES = [
+    ("suffix-missing", "site.yml", [], None, ["suffix is missing: pass -e suffix=NAME"]),
+    ("suffix-uppercase", "site.yml", ["-e", "suffix=Prod"], None, ["suffix 'Prod' breaks the rule: " + SUFFIX_RULE]),
+    (
+        "suffix-underscore",
+        "site.yml",
+        ["-e", "suffix=my_env"],
+        None,
+        ["suffix 'my_env' breaks the rule: " + SUFFIX_RULE],
+    ),
+    (
+        "suffix-trailing-hyphen",
+        "site.yml",
+        ["-e", "suffix=prod-"],
+        None,
+        ["suffix 'prod-' breaks the rule: " + SUFFIX_RULE],
+    ),
+    (
+        "suffix-too-long",
+        "site.yml",
+        ["-e", "suffix=averyverylongsuffix"],
+        None,
+        [
+            "alb name 'tap-averyverylongsuffix-us-east-1-alb' is 37 characters, AWS allows 32: shorten suffix by 5",
+            "target_group name 'tap-averyverylongsuffix-us-west-2-tg' is 36 characters, AWS allows 32: "
+            "shorten suffix by 4",
+        ],
+    ),
+    (
+        "suffix-missing-on-teardown",
+        "teardown.yml",
+        [],
+        None,
+        ["suffix is missing: pass -e suffix=NAME"],
+    ),
+    (
+        "two-primaries",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"host_changes": {"us-west-2": {"region_role": "primary"}}},
+        ["region_role: exactly one site must be primary, found 2 (us-east-1, us-west-2)"],
+    ),
+    (
+        "no-primary",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"host_changes": {"us-east-1": {"region_role": "secondary"}}},
+        ["region_role: exactly one site must be primary, found 0 (none)"],
+    ),
+    (
+        "duplicate-region",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"host_changes": {"us-west-2": {"aws_region": "us-east-1"}}},
+        [
+            "aws_region us-east-1 is used by several sites (us-east-1, us-west-2): regions must be unique "
+            "(set tap_allow_shared_region: true for a single-region layout)"
+        ],
+    ),
+    (
+        "overlapping-cidr",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"host_changes": {"us-west-2": {"vpc_cidr": "10.0.128.0/17"}}},
+        [
+            "vpc_cidr 10.0.0.0/16 of site us-east-1 overlaps vpc_cidr 10.0.128.0/17 of site us-west-2: "
+            "site CIDRs must not overlap"
+        ],
+    ),
+    (
+        "cidr-too-small",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"host_changes": {"us-west-2": {"vpc_cidr": "10.1.0.0/24"}}},
+        ["vpc_cidr '10.1.0.0/24' of site us-west-2 must be a /16 to /21"],
+    ),
+    (
+        "malformed-cidr",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"host_changes": {"us-west-2": {"vpc_cidr": "10.1.0.0/33"}}},
+        ["vpc_cidr '10.1.0.0/33' of site us-west-2 is not a valid IPv4 network CIDR"],
+    ),
+    (
+        "unknown-region-format",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"host_changes": {"us-west-2": {"aws_region": "mars-1"}}},
+        ["aws_region 'mars-1' of site us-west-2 is not an AWS region name such as us-east-1"],
+    ),
+    (
+        "unreachable-endpoint",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"tap_aws_endpoint_url": "http://127.0.0.1:{closed_port}"},
+        ["tap_aws_endpoint_url http://127.0.0.1:{closed_port} is not reachable: the endpoint must answer"],
+    ),
+    (
+        "missing-credentials",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"credentials": False},
+        [
+            "AWS credentials for us-east-1 are missing or invalid: valid credentials are required",
+            "AWS credentials for us-west-2 are missing or invalid",
+            "Unable to locate credentials",
+        ],
+    ),
+    (
+        "teardown-without-confirm",
+        "teardown.yml",
+        ["-e", "suffix=pf"],
+        {"tap_teardown_requires_confirmation": True},
+        ["confirm: tearing down suffix 'pf' in this inventory requires -e confirm=pf"],
+    ),
+    (
+        "teardown-wrong-confirm",
+        "teardown.yml",
+        ["-e", "suffix=pf", "-e", "confirm=prod"],
+        {"tap_teardown_requires_confirmation": True},
+        ["confirm: tearing down suffix 'pf' in this inventory requires -e confirm=pf"],
+    ),
+]
+
+
+@pytest.fixture
+def no_ambient_credentials(monkeypatch, tmp_path):
+    """No credential reaches boto3 but what the inventory gives (no env keys, profiles, files or IMDS)."""
+    for name in CREDENTIAL_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.mark.parametrize(
+    "playbook, args, inventory, fragments", [case[1:] for case in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_stops_in_preflight_and_writes_nothing(
+    emulator, tmp_path, no_ambient_credentials, playbook, args, inventory, fragments
+):
+    closed_port = free_port()
+    if inventory is not None:
+        inventory = {k: v.format(closed_port=closed_port) if isinstance(v, str) else v for k, v in inventory.items()}
+        inventory = write_inventory(tmp_path, **inventory)
+    fragments = [fragment.format(closed_port=closed_port) for fragment in fragments]
+    before = emulator_inventory(emulator)
+
+    result = run_playbook(playbook, emulator, *args, inventory=inventory, timeout=120)
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-4000:]
+    errors = error_messages(output)
+    # Every error is preflight's own message (no raw module error, no later play reached).
+    assert errors and all(e.startswith("Task failed: Action failed: ") for e in errors), errors
+    assert all(
+        origin.endswith("playbooks/preflight.yml") for origin in re.findall(r"^Origin: (\S+?):\d+", output, re.M)
+    )
+    assert "PLAY [Converge the stack in every region site]" not in output, output[-4000:]
+    for fragment in fragments:
+        assert any(fragment in error for error in errors), (fragment, errors)
+    assert emulator_inventory(emulator) == before
+
+
+def test_teardown_with_the_typed_confirmation_passes_preflight(emulator, tmp_path):
+    inventory = write_inventory(tmp_path, tap_teardown_requires_confirmation=True)
+    before = emulator_inventory(emulator)
+
+    result = run_playbook(
+        "teardown.yml",
+        emulator,
+        "-e",
+        "suffix=pfconfirm",
+        "-e",
+        "confirm=pfconfirm",
+        "-e",
+        '{"tap_concerns": ["vpc"]}',
+        inventory=inventory,
+        timeout=300,
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "PLAY [Converge the stack in every region site]" in output
+    counts = play_recap(output)
+    assert set(counts) == {"us-east-1", "us-west-2"}, output[-2000:]
+    assert all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), counts
+    assert emulator_inventory(emulator) == before
