@@ -76,8 +76,9 @@ class Emulator:
 
     def healthy(self):
         try:
-            with urllib.request.urlopen(self.url + "/moto-api/data.json", timeout=2) as response:
-                return response.status == 200
+            # /moto-api/config is cheap at any state size (data.json serialises every resource)
+            with urllib.request.urlopen(self.url + "/moto-api/config", timeout=10) as response:
+                return 200 <= response.status < 300
         except (urllib.error.URLError, OSError, ValueError):
             return False
 

@@ -16,7 +16,7 @@ description:
   - Creates, updates or deletes one CloudWatch dashboard.
   - The dashboard body is compared in a normalized form (parsed JSON, canonical key order), so a body that
     differs only in key order or whitespace does not cause an update.
-  - Neither M(amazon.aws) nor M(community.aws) ships a dashboard module; this module fills that gap.
+  - Neither C(amazon.aws) nor C(community.aws) ships a dashboard module; this module fills that gap.
   - In diff mode the result holds the bodies before and after, and a summary of the widgets added, removed
     and changed, each named by its title (or by its type and position when it has no title).
 author:

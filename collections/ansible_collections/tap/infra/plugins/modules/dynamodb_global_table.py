@@ -751,7 +751,7 @@ def main():
             options=dict(
                 enabled=dict(type="bool", default=True),
                 kms_key_id=dict(type="str"),
-                replica_kms_key_ids=dict(type="dict", default={}),
+                replica_kms_key_ids=dict(type="dict", default={}, no_log=False),
             ),
         ),
         deletion_protection=dict(type="bool"),

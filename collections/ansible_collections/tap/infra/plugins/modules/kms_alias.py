@@ -17,7 +17,7 @@ description:
     (C(UpdateAlias)), or deletes an alias (C(DeleteAlias)).
   - M(amazon.aws.kms_key) manages the alias of a key it creates, but O(state=absent) there only schedules
     the key's deletion, and the alias stays until AWS deletes the key at the end of the pending window.
-    Neither M(amazon.aws) nor M(community.aws) ships a module that deletes an alias; this module fills that gap.
+    Neither C(amazon.aws) nor C(community.aws) ships a module that deletes an alias; this module fills that gap.
   - With O(state=absent) the result holds the key the alias pointed at, so a following task can schedule
     that key's deletion by its id once the alias is gone.
   - In diff mode the result holds the alias before and after (its name and target key id).

@@ -3,20 +3,13 @@
 """The multi-region dashboard body filter."""
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
+from ansible.errors import AnsibleFilterError
 
-COLLECTIONS = str(Path(__file__).resolve().parents[7])
-if COLLECTIONS not in sys.path:
-    sys.path.insert(0, COLLECTIONS)
-
-from ansible.errors import AnsibleFilterError  # noqa: E402
-
-from ansible_collections.tap.infra.plugins.filter.dashboard import FilterModule  # noqa: E402
-from ansible_collections.tap.infra.plugins.filter.dashboard import dashboard_body  # noqa: E402
-from ansible_collections.tap.infra.plugins.filter.dashboard import dashboard_url  # noqa: E402
+from ansible_collections.tap.infra.plugins.filter.dashboard import FilterModule
+from ansible_collections.tap.infra.plugins.filter.dashboard import dashboard_body
+from ansible_collections.tap.infra.plugins.filter.dashboard import dashboard_url
 
 
 def site(host, region, **facts):

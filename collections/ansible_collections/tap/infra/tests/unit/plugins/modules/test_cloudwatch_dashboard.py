@@ -3,22 +3,16 @@
 """tap.infra.cloudwatch_dashboard against botocore's Stubber, with the response shapes CloudWatch returns."""
 
 import json
-import sys
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-COLLECTIONS = str(Path(__file__).resolve().parents[7])
-if COLLECTIONS not in sys.path:
-    sys.path.insert(0, COLLECTIONS)
-
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry  # noqa: E402
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper  # noqa: E402
-from ansible_collections.tap.infra.plugins.modules import cloudwatch_dashboard  # noqa: E402
-from ansible_collections.tap.infra.plugins.modules.cloudwatch_dashboard import DashboardBodyError  # noqa: E402
-from ansible_collections.tap.infra.plugins.modules.cloudwatch_dashboard import DashboardManager  # noqa: E402
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.tap.infra.plugins.modules import cloudwatch_dashboard
+from ansible_collections.tap.infra.plugins.modules.cloudwatch_dashboard import DashboardBodyError
+from ansible_collections.tap.infra.plugins.modules.cloudwatch_dashboard import DashboardManager
 
 NAME = "tap-test-dashboard"
 ARN = "arn:aws:cloudwatch::123456789012:dashboard/%s" % NAME

@@ -4,29 +4,23 @@
 
 import copy
 import datetime
-import sys
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-COLLECTIONS = str(Path(__file__).resolve().parents[7])
-if COLLECTIONS not in sys.path:
-    sys.path.insert(0, COLLECTIONS)
-
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry  # noqa: E402
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper  # noqa: E402
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.modules import (
     cloudwatch_metric_math_alarm as module_under_test,
-)  # noqa: E402
+)
 from ansible_collections.tap.infra.plugins.modules.cloudwatch_metric_math_alarm import (
     AlarmDefinitionError,
-)  # noqa: E402
-from ansible_collections.tap.infra.plugins.modules.cloudwatch_metric_math_alarm import (  # noqa: E402
+)
+from ansible_collections.tap.infra.plugins.modules.cloudwatch_metric_math_alarm import (
     MetricMathAlarmManager,
 )
-from ansible_collections.tap.infra.plugins.modules.cloudwatch_metric_math_alarm import desired_from_params  # noqa: E402
+from ansible_collections.tap.infra.plugins.modules.cloudwatch_metric_math_alarm import desired_from_params
 
 NAME = "tap-test-us-east-1-dynamodb-throttles"
 ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:%s" % NAME

@@ -3,18 +3,13 @@ answers with AWS response shapes (DescribeTable during replica creation, UpdateT
 call, throttling, deletion)."""
 
 import datetime
-import sys
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-# `collections/` holds the ansible_collections namespace of this collection
-sys.path.insert(0, str(Path(__file__).resolve().parents[7]))
-
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper  # noqa: E402
-from ansible_collections.tap.infra.plugins.modules import dynamodb_global_table as module  # noqa: E402
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.tap.infra.plugins.modules import dynamodb_global_table as module
 
 REGION = "us-east-1"
 NAME = "tap-dev-table"
@@ -108,10 +103,10 @@ class Stubbed:
     def tags(self, tags):
         self.stubber.add_response("list_tags_of_resource", tag_list(tags), {"ResourceArn": ARN})
 
-    def existing(self, description, pitr=True, tags=TAGS):
+    def existing(self, description, pitr=True, tags=None):
         self.describe(description)
         self.pitr(pitr)
-        self.tags(tags)
+        self.tags(TAGS if tags is None else tags)
 
     def update(self, expected, answer):
         params = dict(expected, TableName=NAME)
@@ -449,7 +444,7 @@ def test_failed_replica_fails_the_module(aws):
 
 def test_wait_times_out(aws):
     aws.existing(table(replicas=[("us-west-2", "CREATING")]))
-    for _ in range(4):
+    for dummy in range(4):
         aws.describe(table(replicas=[("us-west-2", "CREATING")]))
     with pytest.raises(module.GlobalTableError, match="Timed out"):
         manager(aws, wait_timeout=30).ensure_present()

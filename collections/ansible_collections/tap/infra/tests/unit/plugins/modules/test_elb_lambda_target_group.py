@@ -8,20 +8,14 @@ with other parameters, or left unmade.
 """
 
 import json
-import sys
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-COLLECTIONS = Path(__file__).resolve().parents[7]
-if str(COLLECTIONS) not in sys.path:
-    sys.path.insert(0, str(COLLECTIONS))
-
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry  # noqa: E402
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper  # noqa: E402
-from ansible_collections.tap.infra.plugins.modules import elb_lambda_target_group as mod  # noqa: E402
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.tap.infra.plugins.modules import elb_lambda_target_group as mod
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

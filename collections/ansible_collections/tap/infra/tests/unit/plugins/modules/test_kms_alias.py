@@ -3,22 +3,16 @@
 """tap.infra.kms_alias against botocore's Stubber, with the response shapes KMS returns."""
 
 import datetime
-import sys
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-COLLECTIONS = str(Path(__file__).resolve().parents[7])
-if COLLECTIONS not in sys.path:
-    sys.path.insert(0, COLLECTIONS)
-
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry  # noqa: E402
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper  # noqa: E402
-from ansible_collections.tap.infra.plugins.modules import kms_alias  # noqa: E402
-from ansible_collections.tap.infra.plugins.modules.kms_alias import AliasManager  # noqa: E402
-from ansible_collections.tap.infra.plugins.modules.kms_alias import AliasParameterError  # noqa: E402
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.tap.infra.plugins.modules import kms_alias
+from ansible_collections.tap.infra.plugins.modules.kms_alias import AliasManager
+from ansible_collections.tap.infra.plugins.modules.kms_alias import AliasParameterError
 
 ACCOUNT = "123456789012"
 NAME = "alias/tap-test-us-east-1-s3"
