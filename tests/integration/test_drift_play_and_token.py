@@ -66,7 +66,9 @@ def ansible_playbook(tmp_path, text, *args, env=None, inventory=None):
     if inventory:
         (tmp_path / "hosts.yml").write_text(inventory)
         command += ["-i", str(tmp_path / "hosts.yml")]
-    run_env = {k: v for k, v in os.environ.items() if k not in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")}
+    run_env = {
+        k: v for k, v in os.environ.items() if k not in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "TAP_DRIFT_FILE")
+    }
     run_env.update(ANSIBLE_NOCOLOR="1", PATH=os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]))
     run_env.update(env or {})
     # From the repository root: its ansible.cfg enables the callback and finds the collection.

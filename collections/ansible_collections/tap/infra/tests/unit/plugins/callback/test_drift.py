@@ -61,9 +61,12 @@ class FakePlaybook:
 
 
 @pytest.fixture
-def environ(monkeypatch):
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    return os.environ
+def environ():
+    """The process environment, without the callback's variable before and after each test (the callback
+    sets it in os.environ, and it must not leak into later tests or the playbooks they start)."""
+    os.environ.pop(ENV_VAR, None)
+    yield os.environ
+    os.environ.pop(ENV_VAR, None)
 
 
 def callback(path=None):
