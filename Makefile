@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 SUFFIX ?= demo
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test venv teardown emulator-start emulator-stop emulator-status lint
+.PHONY: demo test venv teardown emulator-start emulator-stop emulator-status lint bench
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ emulator-stop: venv
 
 emulator-status: venv
 	$(BIN)/python -m tools.emulator status
+
+# Timings of deploy / no-op / plan / teardown over 1, 2, 4 regions -> docs/BENCHMARKS.md (BENCH_ARGS=--quick: one run each)
+bench: venv
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: venv
 	$(BIN)/ansible-lint --profile production

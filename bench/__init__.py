@@ -1,0 +1,1 @@
+"""tap-infra benchmark: `python -m bench` (or `make bench`) writes docs/BENCHMARKS.md."""

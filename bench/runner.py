@@ -1,0 +1,374 @@
+"""Run the benchmark: deploy, no-op re-run, check-mode plan and teardown over 1, 2 and 4 regions on the
+instant emulator, acceleration on vs off, and a 2-region deploy/teardown in slow-AWS mode next to its
+critical-path bound. Every run gets its own emulator (and call-recording proxy) on free ports.
+
+    python -m bench [--repeat N | --quick] [--regions 1,2,4] [--phases plan,deploy,noop,teardown]
+                    [--no-accel-off] [--no-slow] [--slow-spec SPEC] [--slow-repeat N] [--keep]
+                    [--output docs/BENCHMARKS.md] [--json .tap/bench/results.json]
+"""
+
+import argparse
+import collections
+import contextlib
+import datetime
+import importlib.metadata
+import inspect
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import yaml
+
+from bench import report
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2")
+# Half of AWS's typical durations: long enough that the AWS waits, not the client, dominate (as on AWS),
+# short enough for one bench run (about 15 minutes for a 2-region deploy and teardown).
+DEFAULT_SLOW_SPEC = "aws*0.5"
+ACCEL_ENV = "TAP_ACCELERATION"
+
+
+def log(message):
+    print("[bench %s] %s" % (time.strftime("%H:%M:%S"), message), file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def version(package):
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine_info():
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "date (UTC)": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "CPUs": "%s x %s" % (os.cpu_count(), model),
+        "load average at start (1/5/15 min)": "%.2f / %.2f / %.2f" % os.getloadavg(),
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+        "ansible-core": version("ansible-core"),
+        "ansible": version("ansible"),
+        "mitogen": version("mitogen"),
+        "moto": version("moto"),
+        "boto3": version("boto3"),
+    }
+
+
+def write_inventory(directory, count):
+    """An inventory of `count` region sites (the first primary), with the local inventory's settings."""
+    directory = Path(directory)
+    (directory / "group_vars").mkdir(parents=True, exist_ok=True)
+    hosts = {}
+    for index, region in enumerate(REGIONS[:count]):
+        hosts[region] = {
+            "aws_region": region,
+            "region_role": "primary" if index == 0 else "secondary",
+            "vpc_cidr": "10.%d.0.0/16" % index,
+        }
+    inventory = {"all": {"children": {"tap_regions": {"hosts": hosts}}}}
+    if count > 2:
+        # Several secondaries: a route of its own per site (the default route is per region role).
+        inventory["all"]["vars"] = {
+            "lambda_alb_routes": {
+                region: {"host": "%s.example.com" % region, "path": "/api/%s*" % region} for region in hosts
+            }
+        }
+    (directory / "hosts.yml").write_text(yaml.safe_dump(inventory, sort_keys=False))
+    shutil.copy(REPO_ROOT / "inventories" / "local" / "group_vars" / "all.yml", directory / "group_vars" / "all.yml")
+    return directory / "hosts.yml"
+
+
+def play_recap(output):
+    return {
+        host: {name: int(value) for name, value in re.findall(r"(\w+)=(\d+)", counts)}
+        for host, counts in re.findall(r"^(\S+)\s+: (ok=\d+.*)$", output, re.M)
+    }
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def count_calls(calls, start, end):
+    window = [call for call in calls if start <= call.get("t", 0) <= end]
+    reads = sum(1 for call in window if call.get("read"))
+    return {"calls": len(window), "reads": reads, "writes": len(window) - reads}
+
+
+def top_actions(calls, start, end, limit=25):
+    """The most frequent "service Action" of a time window, most frequent first (for the JSON results)."""
+    counter = collections.Counter(
+        "%s %s" % (call.get("service"), call.get("action")) for call in calls if start <= call.get("t", 0) <= end
+    )
+    return dict(counter.most_common(limit))
+
+
+class Stack:
+    """One emulator (optionally slow) behind one recording proxy, for one sequence of runs."""
+
+    def __init__(self, workdir, slow=None):
+        self.workdir = Path(workdir)
+        self.slow = slow
+        self.emulator = None
+        self.proxy = None
+        self.record = self.workdir / "calls.jsonl"
+        self.port = None
+        self.note = None
+
+    def __enter__(self):
+        from tools.emulator.launcher import Emulator
+
+        kwargs = {"port": free_port(), "state_dir": self.workdir / "emulator"}
+        if self.slow:
+            kwargs["slow"] = self.slow
+        self.emulator = Emulator(**kwargs)
+        self.emulator.start(timeout=120)
+        self.port = self.emulator.port
+        try:
+            from tools.emulator.proxy import FaultProxy
+        except ImportError:
+            self.note = "tools/emulator/proxy.py is not available: API calls were not counted"
+            return self
+        try:
+            # no faults: a pass-through that records every call
+            self.proxy = FaultProxy(upstream_url=self.emulator.url, port=0, record=str(self.record))
+            self.proxy.__enter__()
+        except BaseException:
+            self.emulator.stop()
+            raise
+        self.port = self.proxy.port
+        return self
+
+    def __exit__(self, *exc):
+        if self.proxy is not None:
+            self.proxy.__exit__(*exc)
+        if self.emulator is not None:
+            self.emulator.stop()
+        return False
+
+    def calls(self):
+        if self.proxy is None or not self.record.exists():
+            return None
+        from tools.emulator.proxy import load_calls
+
+        return load_calls(str(self.record))
+
+    def playbook(self, playbook, inventory, suffix, *args, accelerated=True, timeout=3600):
+        """Run one playbook; returns a sample {wall, cpu, calls, reads, writes, changed, rc}."""
+        env = dict(os.environ, TAP_EMULATOR_PORT=str(self.port), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+        env["PATH"] = os.pathsep.join([str(VENV_BIN), env.get("PATH", "")])
+        env[ACCEL_ENV] = "on" if accelerated else "off"
+        env.pop("TAP_DRIFT_FILE", None)
+        command = [str(VENV_BIN / "ansible-playbook"), playbook, "-i", str(inventory), "-e", "suffix=%s" % suffix]
+        command += list(args)
+        cpu_before, t_before, wall_before = children_cpu(), time.time(), time.monotonic()
+        result = subprocess.run(
+            command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        wall = time.monotonic() - wall_before
+        t_after = time.time()
+        sample = {"wall": wall, "cpu": children_cpu() - cpu_before, "rc": result.returncode}
+        recap = play_recap(result.stdout)
+        sample["changed"] = sum(host.get("changed", 0) for host in recap.values()) if recap else None
+        calls = self.calls()
+        if calls is not None:
+            sample.update(count_calls(calls, t_before, t_after))
+            sample["top_actions"] = top_actions(calls, t_before, t_after)
+        log_file = self.workdir / ("%s-%d.log" % (Path(playbook).stem, int(t_before)))
+        log_file.write_text(result.stdout + result.stderr)
+        if result.returncode != 0:
+            log("  %s failed (rc %d), log: %s" % (playbook, result.returncode, log_file))
+            sample["log"] = str(log_file)
+        return sample
+
+
+def managed_resources(stack, regions, before):
+    from tests.conftest import emulator_inventory
+
+    after = emulator_inventory(stack.emulator, regions)
+    return sum(len(set(ids) - set(before.get(kind, []))) for kind, ids in after.items())
+
+
+def run_instant(count, phases, repeat, accel_off, workroot, keep_going=True):
+    """{resources, phases: {phase: [sample, ...]}} for `count` regions on the instant emulator."""
+    from tests.conftest import emulator_inventory
+
+    regions = REGIONS[:count]
+    entry = {"phases": {}, "resources": None}
+
+    def add(phase, sample):
+        entry["phases"].setdefault(phase, []).append(sample)
+        log(
+            "  %d region(s) %-9s %6.1f s wall, %6.1f s CPU, calls %s, changed %s, rc %d"
+            % (count, phase, sample["wall"], sample["cpu"], sample.get("calls", "-"), sample["changed"], sample["rc"])
+        )
+
+    for attempt in range(repeat):
+        workdir = Path(tempfile.mkdtemp(prefix="r%d-%d-" % (count, attempt), dir=workroot))
+        inventory = write_inventory(workdir / "inventory", count)
+        suffix = "bn" + uuid.uuid4().hex[:6]
+        log("%d region(s), run %d/%d, suffix %s" % (count, attempt + 1, repeat, suffix))
+        with Stack(workdir) as stack:
+            if stack.note:
+                entry["note"] = stack.note
+            before = emulator_inventory(stack.emulator, regions)
+            if "plan" in phases:
+                add("plan", stack.playbook("site.yml", inventory, suffix, "--check", "--diff"))
+            needs_stack = {"deploy", "noop", "teardown"} & set(phases) or accel_off
+            if not needs_stack:
+                continue
+            deployed = stack.playbook("site.yml", inventory, suffix)
+            if "deploy" in phases:
+                add("deploy", deployed)
+            if deployed["rc"] != 0 and not keep_going:
+                continue
+            entry["resources"] = managed_resources(stack, regions, before)
+            # on the same deployed stack; the order alternates between repeats (no order effect in the median)
+            noops = [("noop", True)] if "noop" in phases else []
+            if accel_off:
+                noops.insert(attempt % 2, ("noop_off", False))
+            for phase, accelerated in noops:
+                add(phase, stack.playbook("site.yml", inventory, suffix, accelerated=accelerated))
+            if "teardown" in phases:  # otherwise the emulator is simply discarded
+                add("teardown", stack.playbook("teardown.yml", inventory, suffix))
+        remove_local_artifacts(suffix)
+    return entry
+
+
+def remove_local_artifacts(suffix):
+    """The controller-side files a run of `suffix` leaves (outputs file, Lambda zips)."""
+    (REPO_ROOT / "outputs" / ("%s.json" % suffix)).unlink(missing_ok=True)
+    for path in (REPO_ROOT / ".tap" / "build").glob("tap-%s-*" % suffix):
+        path.unlink(missing_ok=True)
+
+
+def run_slow(spec, repeat, workroot):
+    """2 regions in slow-AWS mode: deploy and teardown next to slow.critical_path."""
+    from tools.emulator.launcher import Emulator
+
+    try:
+        from tools.emulator import slow
+    except ImportError:
+        return {"skipped": "tools/emulator/slow.py is not available"}
+    if "slow" not in inspect.signature(Emulator).parameters:
+        return {"skipped": "the emulator launcher has no slow mode"}
+    durations = slow.durations(spec)
+    entry = {"spec": spec, "durations": durations, "critical_path": slow.critical_path(durations, 2), "phases": {}}
+    for attempt in range(repeat):
+        workdir = Path(tempfile.mkdtemp(prefix="slow-%d-" % attempt, dir=workroot))
+        inventory = write_inventory(workdir / "inventory", 2)
+        suffix = "bs" + uuid.uuid4().hex[:6]
+        log("slow mode %s, 2 regions, run %d/%d, suffix %s" % (spec, attempt + 1, repeat, suffix))
+        with Stack(workdir, slow=spec) as stack:
+            for phase, playbook in (("deploy", "site.yml"), ("teardown", "teardown.yml")):
+                sample = stack.playbook(playbook, inventory, suffix)
+                entry["phases"].setdefault(phase, []).append(sample)
+                log(
+                    "  slow %-8s %6.1f s wall (bound %.1f s), rc %d"
+                    % (phase, sample["wall"], entry["critical_path"][phase], sample["rc"])
+                )
+        remove_local_artifacts(suffix)
+    return entry
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; figures are medians (3)")
+    parser.add_argument("--quick", action="store_true", help="one run per measurement (same as --repeat 1)")
+    parser.add_argument("--regions", default="1,2,4", help="region counts on the instant emulator (1,2,4)")
+    parser.add_argument("--phases", default=",".join(report.PHASES), help="instant-emulator phases to report")
+    parser.add_argument("--no-accel-off", action="store_true", help="skip the acceleration-off no-op (2 regions)")
+    parser.add_argument("--no-slow", action="store_true", help="skip the slow-AWS runs")
+    parser.add_argument("--slow-spec", default=DEFAULT_SLOW_SPEC, help="slow mode spec (%s)" % DEFAULT_SLOW_SPEC)
+    parser.add_argument(
+        "--slow-repeat", type=int, default=1, help="slow-mode runs (1: its figures are set by the emulated durations)"
+    )
+    parser.add_argument("--output", default=str(REPO_ROOT / "docs" / "BENCHMARKS.md"))
+    parser.add_argument("--json", default=str(REPO_ROOT / ".tap" / "bench" / "results.json"))
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (run logs, call records)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat = 1
+    args.region_counts = [int(n) for n in args.regions.split(",") if n.strip()]
+    args.phase_list = [p.strip() for p in args.phases.split(",") if p.strip()]
+    unknown = set(args.phase_list) - set(report.PHASES)
+    if unknown or any(n < 1 or n > len(REGIONS) for n in args.region_counts) or args.repeat < 1:
+        parser.error("phases are %s; regions 1..%d; repeat >= 1" % (", ".join(report.PHASES), len(REGIONS)))
+    return args
+
+
+def run(args):
+    results = {"machine": machine_info(), "instant": {}, "slow": {}, "notes": []}
+    results["machine"]["repeats"] = args.repeat
+    results["machine"]["repeats (slow mode)"] = args.slow_repeat
+    started = time.monotonic()
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    workroot = Path(tempfile.mkdtemp(prefix="tap-bench-"))
+    log("work directory %s" % workroot)
+    try:
+        for count in args.region_counts:
+            entry = run_instant(count, args.phase_list, args.repeat, count == 2 and not args.no_accel_off, workroot)
+            results["instant"][str(count)] = entry
+            if entry.get("note") and entry["note"] not in results["notes"]:
+                results["notes"].append(entry["note"])
+            Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+        if not args.no_slow:
+            results["slow"] = run_slow(args.slow_spec, args.slow_repeat, workroot)
+        else:
+            results["slow"] = {"skipped": "--no-slow"}
+    finally:
+        results["machine"]["load average at end (1/5/15 min)"] = "%.2f / %.2f / %.2f" % os.getloadavg()
+        results["machine"]["bench duration"] = "%.1f min" % ((time.monotonic() - started) / 60)
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+    failed = [
+        "%s region(s) %s" % (n, phase)
+        for n, entry in results["instant"].items()
+        for phase, samples in entry["phases"].items()
+        if any(sample["rc"] for sample in samples)
+    ]
+    failed += [
+        "slow %s" % phase
+        for phase, samples in results["slow"].get("phases", {}).items()
+        if any(sample["rc"] for sample in samples)
+    ]
+    if failed:
+        results["notes"].append("failed runs (logs under %s): %s" % (workroot, ", ".join(failed)))
+    elif not args.keep:
+        shutil.rmtree(workroot, ignore_errors=True)
+    return results
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    results = run(args)
+    text = report.render(results)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(text + "\n")
+    log("wrote %s (raw samples: %s)" % (args.output, args.json))
+    print(text)
+    return 1 if any("failed runs" in note for note in results["notes"]) else 0

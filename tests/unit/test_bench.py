@@ -1,0 +1,112 @@
+"""The benchmark's medians, call counting, inventories and report (no timing asserted)."""
+
+import yaml
+
+from bench import report, runner
+
+
+def sample(wall, cpu=1.0, calls=None, reads=None, changed=0, rc=0):
+    result = {"wall": wall, "cpu": cpu, "changed": changed, "rc": rc}
+    if calls is not None:
+        result.update(calls=calls, reads=reads, writes=calls - reads)
+    return result
+
+
+def test_median_ignores_missing_values_and_handles_even_counts():
+    assert report.median([3.0, 1.0, 2.0]) == 2.0
+    assert report.median([4.0, 1.0, 2.0, 3.0]) == 2.5
+    assert report.median([None, 5.0]) == 5.0
+    assert report.median([None, None]) is None
+    assert report.median([]) is None
+
+
+def test_summarize_takes_medians_per_metric_and_counts_failures():
+    summary = report.summarize([sample(10, calls=100, reads=80), sample(30, calls=120, reads=90, rc=2), sample(20)])
+    assert summary["wall"] == 20
+    assert summary["calls"] == 110
+    assert summary["reads"] == 85
+    assert summary["writes"] == 25
+    assert summary["spread"] == 20
+    assert summary["n"] == 3 and summary["failed"] == 1
+
+
+def test_summarize_of_one_sample_has_no_spread():
+    summary = report.summarize([sample(7.5)])
+    assert summary["wall"] == 7.5 and summary["spread"] is None
+
+
+def test_count_calls_splits_a_record_by_time_window():
+    calls = [
+        {"t": 1.0, "read": True},
+        {"t": 2.0, "read": True},
+        {"t": 2.5, "read": False},
+        {"t": 9.0, "read": False},
+    ]
+    assert runner.count_calls(calls, 1.5, 3.0) == {"calls": 2, "reads": 1, "writes": 1}
+    assert runner.count_calls(calls, 0, 10) == {"calls": 4, "reads": 2, "writes": 2}
+
+
+def test_play_recap_reads_every_host():
+    output = (
+        "PLAY RECAP ***\n"
+        "us-east-1                  : ok=54   changed=0    unreachable=0    failed=0    skipped=13\n"
+        "eu-west-1                  : ok=48   changed=3    unreachable=0    failed=0    skipped=9\n"
+    )
+    recap = runner.play_recap(output)
+    assert recap["us-east-1"]["ok"] == 54 and recap["eu-west-1"]["changed"] == 3
+
+
+def test_inventory_has_one_primary_and_disjoint_cidrs(tmp_path):
+    path = runner.write_inventory(tmp_path / "inv", 4)
+    hosts = yaml.safe_load(path.read_text())["all"]["children"]["tap_regions"]["hosts"]
+    assert list(hosts) == ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]
+    assert [h["region_role"] for h in hosts.values()].count("primary") == 1
+    assert len({h["vpc_cidr"] for h in hosts.values()}) == 4
+    assert (tmp_path / "inv" / "group_vars" / "all.yml").exists()
+    routes = yaml.safe_load(path.read_text())["all"]["vars"]["lambda_alb_routes"]
+    assert len({route["host"] for route in routes.values()}) == 4
+
+
+def results_fixture():
+    return {
+        "machine": {"CPUs": "2 x Test CPU", "Python": "3.11.9"},
+        "instant": {
+            "1": {"resources": 50, "phases": {"noop": [sample(40, calls=150, reads=140), sample(44, calls=150, reads=140)]}},
+            "2": {
+                "resources": 100,
+                "phases": {
+                    "noop": [sample(50, cpu=20, calls=300, reads=280)],
+                    "noop_off": [sample(100, cpu=60, calls=300, reads=280)],
+                    "deploy": [sample(120, calls=900, reads=500, changed=130)],
+                },
+            },
+        },
+        "slow": {
+            "spec": "aws*0.1",
+            "durations": {"rds_create": 60.0},
+            "critical_path": {"deploy": 100.0, "teardown": 50.0, "deploy_chain": ["vpc", "rds_create"]},
+            "phases": {"deploy": [sample(120)], "teardown": [sample(60)]},
+        },
+        "notes": ["a note"],
+    }
+
+
+def test_render_writes_the_tables_with_medians_and_ratios():
+    text = report.render(results_fixture())
+    assert "| CPUs | 2 x Test CPU |" in text
+    # 1 region no-op: median of 40 and 44, reads/resource 140/50
+    assert "| 1 | no-op re-run | 42 | 4 | 1 | 150 | 140 | 10 | 2.80 | 0 | 2/2 |" in text
+    # acceleration: 50 s on vs 100 s off
+    assert "| 2 | 50 | 100 | 0.50x | 20 | 60 | 0.33x |" in text
+    # scaling relative to 1 region
+    assert "| no-op re-run | 42 (1.00x) | 50 (1.19x) |" in text
+    # slow mode next to the bound
+    assert "| deploy from scratch | 120 | 100 | 1.20x | - | 1/1 |" in text
+    assert "deploy chain: vpc -> rds_create" in text
+    assert "- a note" in text
+
+
+def test_render_without_runs_says_so():
+    text = report.render({"machine": {}, "instant": {}, "slow": {"skipped": "--no-slow"}})
+    assert "(not run: --no-slow)" in text
+    assert text.count("(not run") == 3

@@ -1,0 +1,78 @@
+"""The project's strategy (plugins/strategy/tap_linear.py): Mitogen when importable and not switched off,
+plain linear otherwise."""
+
+import builtins
+import importlib.util
+import sys
+import uuid
+
+import pytest
+from ansible.plugins.strategy.linear import StrategyModule as Linear
+
+from tests.conftest import REPO_ROOT
+
+PLUGIN = REPO_ROOT / "plugins" / "strategy" / "tap_linear.py"
+
+
+def load_plugin():
+    spec = importlib.util.spec_from_file_location("tap_linear_%s" % uuid.uuid4().hex, PLUGIN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ansible_cfg_selects_the_strategy():
+    config = (REPO_ROOT / "ansible.cfg").read_text()
+    assert "strategy = tap_linear" in config and "strategy_plugins = plugins/strategy" in config
+
+
+def test_accelerated_by_default_when_mitogen_is_installed(monkeypatch):
+    pytest.importorskip("ansible_mitogen")
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    plugin = load_plugin()
+    import ansible_mitogen.strategy
+
+    assert plugin.ACCELERATED
+    assert issubclass(plugin.StrategyModule, ansible_mitogen.strategy.StrategyMixin)
+    assert issubclass(plugin.StrategyModule, Linear)
+
+
+@pytest.mark.parametrize("value", ["off", "0", "false", "No", "linear"])
+def test_switched_off_by_the_environment(monkeypatch, value):
+    monkeypatch.setenv("TAP_ACCELERATION", value)
+    plugin = load_plugin()
+    assert not plugin.ACCELERATED
+    assert plugin.StrategyModule.__mro__[1] is Linear
+
+
+def test_falls_back_to_linear_without_mitogen(monkeypatch):
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    real_import = builtins.__import__
+
+    def no_mitogen(name, *args, **kwargs):
+        if name.startswith("ansible_mitogen"):
+            raise ImportError("No module named %r" % name)
+        return real_import(name, *args, **kwargs)
+
+    for name in [name for name in sys.modules if name.startswith("ansible_mitogen")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(builtins, "__import__", no_mitogen)
+    plugin = load_plugin()
+    assert not plugin.ACCELERATED
+    assert plugin.StrategyModule.__mro__[1] is Linear
+
+
+def test_falls_back_to_linear_when_mitogen_fails_to_load(monkeypatch):
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    real_import = builtins.__import__
+
+    def broken_mitogen(name, *args, **kwargs):
+        if name.startswith("ansible_mitogen"):
+            raise RuntimeError("unsupported ansible-core")
+        return real_import(name, *args, **kwargs)
+
+    for name in [name for name in sys.modules if name.startswith("ansible_mitogen")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(builtins, "__import__", broken_mitogen)
+    plugin = load_plugin()
+    assert not plugin.ACCELERATED
