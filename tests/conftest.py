@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import boto3
+import botocore.exceptions
 import pytest
 
 from tools.emulator.launcher import Emulator
@@ -39,6 +40,8 @@ def run_playbook(playbook, emulator, *args, inventory=None, env=None, timeout=90
         command += ["-i", str(inventory)]
     run_env = dict(os.environ, TAP_EMULATOR_PORT=str(emulator.port), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     run_env["PATH"] = os.pathsep.join([str(VENV_BIN), run_env.get("PATH", "")])
+    # Playbook tests run the plain linear strategy; the molecule scenario runs accelerated (README, Tests).
+    run_env.setdefault("TAP_ACCELERATION", "off")
     run_env.update(env or {})
     return subprocess.run(
         command, cwd=REPO_ROOT, env=run_env, capture_output=True, text=True, timeout=timeout, check=False
@@ -173,4 +176,211 @@ def emulator_inventory(emulator, regions=INVENTORY_REGIONS):
     )
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = pool.map(lambda job: (job[0], sorted(job[1]())), jobs)
+        return dict(results)
+
+
+def _tags(tag_list):
+    """{key: value} of an AWS tag list (Key/Value, or TagKey/TagValue as KMS has it)."""
+    if isinstance(tag_list, dict):
+        return dict(tag_list)
+    return {t.get("Key", t.get("TagKey")): t.get("Value", t.get("TagValue")) for t in tag_list or []}
+
+
+def _optional(call, *error_codes):
+    """The result of call(), or None when AWS answers with one of error_codes (the thing is not there)."""
+    try:
+        return call()
+    except botocore.exceptions.ClientError as exc:
+        if exc.response["Error"]["Code"] in error_codes:
+            return None
+        raise
+
+
+def _detailed_listings(client):
+    """(kind, function returning [{"id", "tags", "desc"}]) for every kind of resource in one region."""
+
+    def item(identifier, tags, desc):
+        return {"id": identifier, "tags": _tags(tags), "desc": desc}
+
+    def ec2(operation, key, field):
+        return lambda: [item(d[field], d.get("Tags"), d) for d in _paginate(client("ec2"), operation, key)]
+
+    def kms_keys():
+        kms = client("kms")
+        return [
+            item(
+                k["KeyId"],
+                kms.list_resource_tags(KeyId=k["KeyId"]).get("Tags"),
+                kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"],
+            )
+            for k in _paginate(kms, "list_keys", "Keys")
+        ]
+
+    def tables():
+        ddb = client("dynamodb")
+        found = []
+        for name in _paginate(ddb, "list_tables", "TableNames"):
+            table = ddb.describe_table(TableName=name)["Table"]
+            found.append(item(name, ddb.list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags"), table))
+        return found
+
+    def functions():
+        lam = client("lambda")
+        return [
+            item(
+                f["FunctionName"],
+                lam.list_tags(Resource=f["FunctionArn"]).get("Tags"),
+                dict(
+                    f,
+                    Policy=_optional(
+                        lambda f=f: lam.get_policy(FunctionName=f["FunctionName"])["Policy"],
+                        "ResourceNotFoundException",
+                    ),
+                ),
+            )
+            for f in _paginate(lam, "list_functions", "Functions")
+        ]
+
+    def elbv2(operation, key, field):
+        def listing():
+            elb = client("elbv2")
+            found = []
+            for d in _paginate(elb, operation, key):
+                tags = elb.describe_tags(ResourceArns=[d[field]])["TagDescriptions"][0]["Tags"]
+                if operation == "describe_load_balancers":
+                    listeners = elb.describe_listeners(LoadBalancerArn=d[field])["Listeners"]
+                    rules = [elb.describe_rules(ListenerArn=l["ListenerArn"])["Rules"] for l in listeners]
+                    d = dict(d, Listeners=listeners, Rules=rules)
+                found.append(item(d[field], tags, d))
+            return found
+
+        return listing
+
+    def rds(operation, key, field):
+        return lambda: [item(d[field], d.get("TagList"), d) for d in _paginate(client("rds"), operation, key)]
+
+    def secrets():
+        return [
+            item(s["ARN"], s.get("Tags"), s) for s in _paginate(client("secretsmanager"), "list_secrets", "SecretList")
+        ]
+
+    def topics():
+        sns = client("sns")
+        return [
+            item(
+                t["TopicArn"],
+                sns.list_tags_for_resource(ResourceArn=t["TopicArn"]).get("Tags"),
+                sns.get_topic_attributes(TopicArn=t["TopicArn"])["Attributes"],
+            )
+            for t in _paginate(sns, "list_topics", "Topics")
+        ]
+
+    def alarms():
+        found = client("cloudwatch").describe_alarms(AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+        return [item(a["AlarmName"], None, a) for a in found["MetricAlarms"] + found["CompositeAlarms"]]
+
+    def dashboards():
+        cw = client("cloudwatch")
+        return [
+            item(
+                d["DashboardName"],
+                None,
+                dict(cw.get_dashboard(DashboardName=d["DashboardName"]), ResponseMetadata=None),
+            )
+            for d in _paginate(cw, "list_dashboards", "DashboardEntries")
+        ]
+
+    def log_groups():
+        return [item(g["logGroupName"], None, g) for g in _paginate(client("logs"), "describe_log_groups", "logGroups")]
+
+    def aliases():
+        return [item(a["AliasName"], None, a) for a in _paginate(client("kms"), "list_aliases", "Aliases")]
+
+    return [
+        ("vpcs", ec2("describe_vpcs", "Vpcs", "VpcId")),
+        ("subnets", ec2("describe_subnets", "Subnets", "SubnetId")),
+        ("internet_gateways", ec2("describe_internet_gateways", "InternetGateways", "InternetGatewayId")),
+        ("nat_gateways", ec2("describe_nat_gateways", "NatGateways", "NatGatewayId")),
+        ("route_tables", ec2("describe_route_tables", "RouteTables", "RouteTableId")),
+        ("security_groups", ec2("describe_security_groups", "SecurityGroups", "GroupId")),
+        (
+            "eips",
+            lambda: [
+                item(a.get("AllocationId"), a.get("Tags"), a) for a in client("ec2").describe_addresses()["Addresses"]
+            ],
+        ),
+        ("kms_keys", kms_keys),
+        ("kms_aliases", aliases),
+        ("dynamodb_tables", tables),
+        ("lambda_functions", functions),
+        ("load_balancers", elbv2("describe_load_balancers", "LoadBalancers", "LoadBalancerArn")),
+        ("target_groups", elbv2("describe_target_groups", "TargetGroups", "TargetGroupArn")),
+        ("db_instances", rds("describe_db_instances", "DBInstances", "DBInstanceIdentifier")),
+        ("db_subnet_groups", rds("describe_db_subnet_groups", "DBSubnetGroups", "DBSubnetGroupName")),
+        ("secrets", secrets),
+        ("sns_topics", topics),
+        ("alarms", alarms),
+        ("dashboards", dashboards),
+        ("log_groups", log_groups),
+    ]
+
+
+def emulator_inventory_detailed(emulator, regions=INVENTORY_REGIONS):
+    """Like emulator_inventory, but every resource with its tags and full description (states, settings).
+
+    {"<region>/<kind>" or "global/<kind>": [{"id", "tags", "desc"}, ...] sorted by id}; the default VPC
+    and its subnets, security groups and route tables are included. Compare two of them to show that
+    nothing changed, down to tags and states.
+    """
+    clients = _INVENTORY_CLIENTS.setdefault(emulator.url, {})
+    for region in regions:
+        for service in _INVENTORY_SERVICES:
+            if (service, region) not in clients:
+                clients[(service, region)] = aws_client(emulator, service, region)
+
+    def client_in(region):
+        return lambda service: clients[(service, region)]
+
+    s3 = clients[("s3", regions[0])]
+    iam = clients[("iam", regions[0])]
+
+    def buckets():
+        found = []
+        for bucket in s3.list_buckets().get("Buckets", []):
+            name = bucket["Name"]
+            tags = _optional(lambda: s3.get_bucket_tagging(Bucket=name)["TagSet"], "NoSuchTagSet")
+            desc = {
+                "Name": name,
+                "Versioning": s3.get_bucket_versioning(Bucket=name).get("Status"),
+                "Policy": _optional(lambda: s3.get_bucket_policy(Bucket=name)["Policy"], "NoSuchBucketPolicy"),
+                "Encryption": _optional(
+                    lambda: s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"],
+                    "ServerSideEncryptionConfigurationNotFoundError",
+                ),
+                "Objects": [v["Key"] for v in s3.list_object_versions(Bucket=name).get("Versions", [])],
+            }
+            found.append({"id": name, "tags": _tags(tags), "desc": desc})
+        return found
+
+    def roles():
+        found = []
+        for role in _paginate(iam, "list_roles", "Roles"):
+            if role.get("Path", "/").startswith("/aws-service-role/"):
+                continue
+            name = role["RoleName"]
+            desc = dict(
+                role,
+                InlinePolicies=iam.list_role_policies(RoleName=name)["PolicyNames"],
+                AttachedPolicies=iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"],
+            )
+            found.append({"id": role["Arn"], "tags": _tags(iam.list_role_tags(RoleName=name)["Tags"]), "desc": desc})
+        return found
+
+    jobs = []
+    for region in regions:
+        for kind, function in _detailed_listings(client_in(region)):
+            jobs.append(("%s/%s" % (region, kind), function))
+    jobs += [("global/s3_buckets", buckets), ("global/iam_roles", roles)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = pool.map(lambda job: (job[0], sorted(job[1](), key=lambda i: str(i["id"]))), jobs)
         return dict(results)

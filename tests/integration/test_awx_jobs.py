@@ -52,6 +52,9 @@ def private_data_dir(root, emulator):
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SECURITY_TOKEN": AWX_TOKEN,
         "ANSIBLE_NOCOLOR": "1",
+        # The plain linear strategy here (as in an execution environment without Mitogen); the molecule
+        # scenario runs accelerated (README, Tests).
+        "TAP_ACCELERATION": os.environ.get("TAP_ACCELERATION", "off"),
         # This venv's ansible-playbook (on AWX: the execution environment's).
         "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]),
     }

@@ -17,6 +17,9 @@ def test_molecule_default_scenario(tmp_path):
     log_path = tmp_path / "molecule.log"
     env = dict(os.environ, TAP_EMULATOR_PORT=str(free_port()), TAP_SUFFIX="molecule", TAP_RUN_LOG=str(log_path))
     env["PATH"] = os.pathsep.join([str(VENV_BIN), env.get("PATH", "")])
+    # The whole stack with the project's default, Mitogen-accelerated strategy; the other playbook tests
+    # run plain linear (README, Tests).
+    env.setdefault("TAP_ACCELERATION", "on")
     env.update(ANSIBLE_NOCOLOR="1", NO_COLOR="1", PY_COLORS="0")
     with open(log_path, "w") as log:
         result = subprocess.run(

@@ -3,17 +3,20 @@
 Each case must fail, name the input and the rule in one message, and write nothing to the emulator.
 The rules themselves are tested at filter level in tests/unit/test_naming_and_preflight.py.
 
-Invalid (as opposed to missing) credentials are not covered here: moto server accepts any access key,
-so the emulator cannot show STS rejecting a key. Missing credentials are covered: botocore refuses to
-sign before anything reaches the endpoint, exactly as against AWS.
+Missing credentials: botocore refuses to sign before anything reaches the endpoint, exactly as against
+AWS. Invalid credentials: a second emulator started with INITIAL_NO_AUTH_ACTION_COUNT=0 authenticates
+every request, and STS answers an unknown access key with InvalidClientTokenId, as AWS does.
+Wrong types in role inputs are checked against each role's meta/argument_specs.yml.
 """
 
+import json
 import re
 
 import pytest
 import yaml
 
 from tests.conftest import emulator_inventory, free_port, play_recap, run_playbook
+from tools.emulator.launcher import Emulator
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +36,9 @@ CREDENTIAL_ENV = (
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_ROLE_ARN",
+)
+ROLE_INPUT = (
+    "input {name} of role {role} (roles/{role}/meta/argument_specs.yml) is {value}: argument '{name}' is of type "
 )
 SUFFIX_RULE = "lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen"
 
@@ -169,6 +175,85 @@ CASES = [
             "Unable to locate credentials",
         ],
     ),
+    ("suffix-empty", "site.yml", ["-e", "suffix="], None, ["suffix is missing: pass -e suffix=NAME"]),
+    (
+        "unknown-region",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"host_changes": {"us-west-2": {"aws_region": "us-east-9"}}},
+        ["aws_region 'us-east-9' of site us-west-2 is not a region AWS has"],
+    ),
+    (
+        "rds-storage-not-a-number",
+        "site.yml",
+        ["-e", "suffix=pf", "-e", json.dumps({"rds_allocated_storage": "lots"})],
+        None,
+        [
+            ROLE_INPUT.format(name="rds_allocated_storage", role="rds", value="'lots'")
+            + "str and we were unable to convert to int"
+        ],
+    ),
+    (
+        "rds-multi-az-not-a-boolean",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"host_changes": {"us-west-2": {"rds_multi_az": "maybe"}}},
+        [
+            ROLE_INPUT.format(name="rds_multi_az", role="rds", value="'maybe'")
+            + "str and we were unable to convert to bool: The value 'maybe' is not a valid boolean"
+        ],
+    ),
+    (
+        "vpc-az-count-a-list",
+        "site.yml",
+        ["-e", "suffix=pf", "-e", json.dumps({"vpc_az_count": [1, 2]})],
+        None,
+        [
+            ROLE_INPUT.format(name="vpc_az_count", role="vpc", value="[1, 2]")
+            + "list and we were unable to convert to int"
+        ],
+    ),
+    (
+        "lambda-memory-a-string",
+        "site.yml",
+        ["-e", "suffix=pf", "-e", json.dumps({"lambda_alb_memory_size": "256MB"})],
+        None,
+        [
+            ROLE_INPUT.format(name="lambda_alb_memory_size", role="lambda_alb", value="'256MB'")
+            + "str and we were unable to convert to int"
+        ],
+    ),
+    (
+        "cloudwatch-threshold-a-dict",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"cloudwatch_rds_cpu_threshold": {"high": 90}},
+        [
+            ROLE_INPUT.format(name="cloudwatch_rds_cpu_threshold", role="cloudwatch", value="{'high': 90}")
+            + "dict and we were unable to convert to float"
+        ],
+    ),
+    (
+        "table-key-type-not-a-choice-on-teardown",
+        "teardown.yml",
+        ["-e", "suffix=pf", "-e", "dynamodb_global_hash_key_type=INTEGER"],
+        None,
+        [
+            "input dynamodb_global_hash_key_type of role dynamodb_global (roles/dynamodb_global/meta/argument_specs.yml) "
+            "is 'INTEGER': value of dynamodb_global_hash_key_type must be one of: STRING, NUMBER, BINARY, got: INTEGER"
+        ],
+    ),
+    (
+        "invalid-credentials",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"tap_aws_endpoint_url": "http://127.0.0.1:{auth_port}"},
+        [
+            "AWS credentials for us-east-1 are missing or invalid: valid credentials are required",
+            "AWS credentials for us-west-2 are missing or invalid",
+            "InvalidClientTokenId",
+        ],
+    ),
     (
         "teardown-without-confirm",
         "teardown.yml",
@@ -196,17 +281,36 @@ def no_ambient_credentials(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
+@pytest.fixture(scope="module")
+def authenticating_emulator(tmp_path_factory):
+    """An emulator that authenticates every request: only access keys of its own IAM users are valid."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("INITIAL_NO_AUTH_ACTION_COUNT", "0")
+        instance = Emulator(port=free_port(), state_dir=tmp_path_factory.mktemp("authenticating-emulator"))
+        instance.start()
+    yield instance
+    instance.stop()
+
+
 @pytest.mark.parametrize(
     "playbook, args, inventory, fragments", [case[1:] for case in CASES], ids=[c[0] for c in CASES]
 )
 def test_bad_input_stops_in_preflight_and_writes_nothing(
-    emulator, tmp_path, no_ambient_credentials, playbook, args, inventory, fragments
+    emulator, request, tmp_path, no_ambient_credentials, playbook, args, inventory, fragments
 ):
-    closed_port = free_port()
+    ports = {"closed_port": free_port()}
+    if "{auth_port}" in json.dumps(inventory):
+        ports["auth_port"] = request.getfixturevalue("authenticating_emulator").port
+
+    def with_ports(text):
+        for name, port in ports.items():
+            text = text.replace("{%s}" % name, str(port))
+        return text
+
     if inventory is not None:
-        inventory = {k: v.format(closed_port=closed_port) if isinstance(v, str) else v for k, v in inventory.items()}
+        inventory = {k: with_ports(v) if isinstance(v, str) else v for k, v in inventory.items()}
         inventory = write_inventory(tmp_path, **inventory)
-    fragments = [fragment.format(closed_port=closed_port) for fragment in fragments]
+    fragments = [with_ports(fragment) for fragment in fragments]
     before = emulator_inventory(emulator)
 
     result = run_playbook(playbook, emulator, *args, inventory=inventory, timeout=120)

@@ -1,5 +1,7 @@
 """The data tier as AWS describes it: the global table in the primary region and its replicas."""
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -72,3 +74,37 @@ def test_no_table_in_any_region(stack):
         with pytest.raises(ClientError) as excinfo:
             client.describe_table(TableName=table_name(stack))
         assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def key_sites(stack):
+    """The site holding the table's key of each region: the first site (primary first) of the region."""
+    holders = {}
+    for site in stack.sites:
+        holders.setdefault(site["aws_region"], site)
+    return list(holders.values())
+
+
+@pytest.mark.present
+def test_each_regions_key_is_customer_managed_rotated_and_scoped_to_dynamodb(stack):
+    for site in key_sites(stack):
+        kms = stack.client("kms", site["aws_region"])
+        key = kms.describe_key(KeyId=stack.names(site["host"])["table_kms_alias"])["KeyMetadata"]
+        assert key["KeyManager"] == "CUSTOMER" and key["KeyState"] == "Enabled", site["host"]
+        assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"], site["host"]
+        policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+        for statement in policy["Statement"]:
+            if statement["Principal"] != {"AWS": "arn:aws:iam::%s:root" % stack.account_id}:
+                condition = statement["Condition"]["StringEquals"]
+                assert condition["kms:ViaService"] == "dynamodb.%s.amazonaws.com" % site["aws_region"]
+                assert condition["kms:CallerAccount"] == stack.account_id
+        described = describe(stack, site["aws_region"])
+        assert described["SSEDescription"]["KMSMasterKeyArn"] == key["Arn"], site["host"]
+
+
+@pytest.mark.absent
+def test_each_regions_key_alias_is_gone_and_the_key_pending_deletion(stack):
+    for site in key_sites(stack):
+        alias = stack.names(site["host"])["table_kms_alias"]
+        assert alias not in stack.kms_alias_names(site["aws_region"]), "%s is still there" % alias
+        states = stack.kms_key_states(site["aws_region"], alias[len("alias/") :])
+        assert states and set(states) == {"PendingDeletion"}, (alias, states)

@@ -223,7 +223,14 @@ def test_nothing_of_lambda_alb_is_left(stack):
         assert [g["logGroupName"] for g in groups if g["logGroupName"] == names["log_group"]] == []
 
         ec2 = stack.client("ec2", region)
-        sgs = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [names["alb_security_group"]]}])
+        # by name and the suffix's tags: another environment may use the same group name in its own VPC
+        sgs = ec2.describe_security_groups(
+            Filters=[
+                {"Name": "group-name", "Values": [names["alb_security_group"]]},
+                {"Name": "tag:Project", "Values": ["tap-infra"]},
+                {"Name": "tag:Environment", "Values": [stack.suffix]},
+            ]
+        )
         assert sgs["SecurityGroups"] == []
 
 

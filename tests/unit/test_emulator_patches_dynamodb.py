@@ -191,6 +191,36 @@ def test_customer_managed_key_needs_a_replica_key():
     assert replica["SSEDescription"]["KMSMasterKeyArn"] == replica_key
 
 
+def test_replica_keys_are_listed_and_a_replica_can_be_switched_to_another_key():
+    key = boto3.client("kms", region_name=PRIMARY).create_key()["KeyMetadata"]["Arn"]
+    secondary_kms = boto3.client("kms", region_name=SECONDARY)
+    first, second = (secondary_kms.create_key()["KeyMetadata"]["Arn"] for _ in range(2))
+    create_table(SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key})
+    client(PRIMARY).update_table(
+        TableName=TABLE, ReplicaUpdates=[{"Create": {"RegionName": SECONDARY, "KMSMasterKeyId": first}}]
+    )
+    assert [(r["RegionName"], r["KMSMasterKeyId"]) for r in replicas(PRIMARY)] == [(SECONDARY, first)]
+
+    client(PRIMARY).update_table(
+        TableName=TABLE, ReplicaUpdates=[{"Update": {"RegionName": SECONDARY, "KMSMasterKeyId": second}}]
+    )
+    assert [r["KMSMasterKeyId"] for r in replicas(PRIMARY)] == [second]
+    replica = client(SECONDARY).describe_table(TableName=TABLE)["Table"]
+    assert replica["SSEDescription"]["KMSMasterKeyArn"] == second
+    assert [(r["RegionName"], r["KMSMasterKeyId"]) for r in replica["Replicas"]] == [(PRIMARY, key)]
+    with pytest.raises(ClientError) as excinfo:
+        client(PRIMARY).update_table(
+            TableName=TABLE, ReplicaUpdates=[{"Update": {"RegionName": THIRD, "KMSMasterKeyId": second}}]
+        )
+    assert error_code(excinfo) == "ValidationException"
+
+
+def test_replicas_on_the_aws_managed_or_an_aws_owned_key_list_no_key():
+    create_table()
+    add_replica(SECONDARY)
+    assert ["KMSMasterKeyId" in r for r in replicas(PRIMARY)] == [False]
+
+
 def test_update_table_without_replica_updates_is_unchanged():
     create_table()
     response = client(PRIMARY).update_table(TableName=TABLE, DeletionProtectionEnabled=True)

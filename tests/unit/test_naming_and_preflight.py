@@ -1,10 +1,14 @@
 """The naming helper and every preflight rule, each with the message it gives."""
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from ansible_collections.tap.infra.plugins.filter.naming import name_violations, resource_names, subnet_plan
-from ansible_collections.tap.infra.plugins.filter.preflight import preflight_problems
+from ansible_collections.tap.infra.plugins.filter.preflight import preflight_problems, role_input_problems
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 GOOD_SITES = [
     {"host": "us-east-1", "aws_region": "us-east-1", "region_role": "primary", "vpc_cidr": "10.0.0.0/16"},
     {"host": "us-west-2", "aws_region": "us-west-2", "region_role": "secondary", "vpc_cidr": "10.1.0.0/16"},
@@ -60,6 +64,7 @@ def test_subnet_plan_matches_the_original_layout():
         ("prod", sites_with(1, region_role="backup"), "region_role 'backup' of site us-west-2 must be one of"),
         ("prod", sites_with(1, aws_region="us-east-1"), "aws_region us-east-1 is used by several sites"),
         ("prod", sites_with(1, aws_region="mars-1"), "aws_region 'mars-1' of site us-west-2 is not an AWS region"),
+        ("prod", sites_with(1, aws_region="us-east-9"), "'us-east-9' of site us-west-2 is not a region AWS has"),
         ("prod", sites_with(1, vpc_cidr="10.0.128.0/17"), "vpc_cidr 10.0.0.0/16 of site us-east-1 overlaps vpc_cidr 10.0.128.0/17 of site us-west-2"),
         ("prod", sites_with(1, vpc_cidr="10.1.0.0/24"), "vpc_cidr '10.1.0.0/24' of site us-west-2 must be a /16 to /21"),
         ("prod", sites_with(1, vpc_cidr="10.1.0.1/16"), "is not a valid IPv4 network CIDR"),
@@ -77,3 +82,45 @@ def test_each_rule_names_the_input(suffix, sites, expected):
 def test_shared_region_is_allowed_when_the_layout_asks_for_it():
     sites = sites_with(1, aws_region="us-east-1")
     assert preflight_problems(sites, "prod", allow_shared_region=True) == []
+
+
+def test_regions_of_every_partition_are_known():
+    sites = sites_with(1, aws_region="eu-central-2")
+    assert preflight_problems(sites, "prod") == []
+    assert preflight_problems(sites_with(1, aws_region="cn-north-1"), "prod") == []
+
+
+ROLE_SPECS = {
+    role: yaml.safe_load((REPO_ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
+    for role in ("vpc", "kms_s3", "rds", "dynamodb_global", "lambda_alb", "cloudwatch")
+}
+
+
+def test_role_inputs_of_the_right_type_pass_and_unset_required_options_are_not_asked_for():
+    values = {
+        "rds_allocated_storage": "50",
+        "rds_multi_az": "yes",
+        "vpc_az_count": 2,
+        "lambda_alb_memory_size": 256,
+        "cloudwatch_rds_cpu_threshold": 90,
+        "lambda_alb_allowed_cidrs": ["10.0.0.0/8"],
+        "unrelated": {"any": "thing"},
+    }
+    assert role_input_problems(ROLE_SPECS, values) == []
+
+
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("rds_allocated_storage", "lots", "input rds_allocated_storage of role rds "),
+        ("rds_multi_az", "maybe", "input rds_multi_az of role rds "),
+        ("vpc_az_count", [1, 2], "input vpc_az_count of role vpc "),
+        ("lambda_alb_memory_size", "256MB", "input lambda_alb_memory_size of role lambda_alb "),
+        ("cloudwatch_rds_cpu_threshold", {"high": 90}, "input cloudwatch_rds_cpu_threshold of role cloudwatch "),
+        ("dynamodb_global_hash_key_type", "INTEGER", "input dynamodb_global_hash_key_type of role dynamodb_global "),
+    ],
+)
+def test_each_wrong_role_input_is_one_message_naming_role_and_input(name, value, expected):
+    problems = role_input_problems(ROLE_SPECS, {name: value})
+    assert len(problems) == 1 and problems[0].startswith(expected), problems
+    assert "argument_specs.yml" in problems[0] and repr(value) in problems[0]

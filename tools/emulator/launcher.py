@@ -1,6 +1,10 @@
 """Start, stop and query the embedded AWS emulator (moto server with tap-infra's fidelity patches).
 
-    python -m tools.emulator start|stop|status|reset [--host 127.0.0.1] [--port 4566]
+    python -m tools.emulator start|stop|status|reset [--host 127.0.0.1] [--port 4566] [--slow SPEC]
+
+`--slow SPEC` (start only) makes resources pass through AWS's transitional states for realistic
+durations: SPEC is a preset ("aws", "fast" = aws/60), a scaled preset ("aws*0.05") or a JSON object of
+durations (tools/emulator/slow.py). Transitions are recorded in .tap/emulator-PORT.slow.jsonl.
 
 The server's pid and log live in a git-ignored state directory (.tap/emulator-PORT.*). Only
 loopback addresses are accepted: the emulator has no authentication.
@@ -18,6 +22,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from tools.emulator import slow as slow_mode
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_HOST = "127.0.0.1"
@@ -48,12 +54,28 @@ def port_in_use(host, port):
 
 
 class Emulator:
-    def __init__(self, host=DEFAULT_HOST, port=DEFAULT_PORT, state_dir=DEFAULT_STATE_DIR):
+    def __init__(self, host=DEFAULT_HOST, port=DEFAULT_PORT, state_dir=DEFAULT_STATE_DIR, slow=None):
         self.host = host
         self.port = int(port)
         self.state_dir = Path(state_dir)
         self.pid_file = self.state_dir / ("emulator-%d.pid" % self.port)
         self.log_file = self.state_dir / ("emulator-%d.log" % self.port)
+        # slow mode: see tools/emulator/slow.py; the transitions the server applied, as JSON lines
+        self.slow = slow or None
+        self.slow_record_file = self.state_dir / ("emulator-%d.slow.jsonl" % self.port)
+        if self.slow:
+            try:
+                slow_mode.durations(self.slow)
+            except slow_mode.SlowSpecError as exc:
+                raise EmulatorError(str(exc))
+
+    def slow_record(self):
+        """The slow-mode record of the server (transitions and transitional states it returned)."""
+        try:
+            lines = self.slow_record_file.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return []
+        return [json.loads(line) for line in lines if line.strip()]
 
     @property
     def url(self):
@@ -105,6 +127,12 @@ class Emulator:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        env.pop(slow_mode.ENV_VAR, None)
+        env.pop(slow_mode.RECORD_ENV_VAR, None)
+        if self.slow:
+            env[slow_mode.ENV_VAR] = self.slow if isinstance(self.slow, str) else json.dumps(self.slow)
+            env[slow_mode.RECORD_ENV_VAR] = str(self.slow_record_file)
+            self.slow_record_file.unlink(missing_ok=True)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         with open(self.log_file, "ab") as log:
             process = subprocess.Popen(
@@ -124,7 +152,13 @@ class Emulator:
                 raise EmulatorError("emulator exited with code %s; see %s" % (process.returncode, self.log_file))
             if self.healthy():
                 self.configure()
-                return "started at %s (pid %d, log %s)" % (self.url, process.pid, self.log_file)
+                mode = ", slow mode %s" % (self.slow if isinstance(self.slow, str) else json.dumps(self.slow))
+                return "started at %s (pid %d, log %s%s)" % (
+                    self.url,
+                    process.pid,
+                    self.log_file,
+                    mode if self.slow else "",
+                )
             time.sleep(0.2)
         self.stop()
         raise EmulatorError("emulator did not become healthy within %ds; see %s" % (timeout, self.log_file))
@@ -173,9 +207,15 @@ def main(argv=None):
     parser.add_argument("--host", default=os.environ.get("TAP_EMULATOR_HOST", DEFAULT_HOST))
     parser.add_argument("--port", type=int, default=int(os.environ.get("TAP_EMULATOR_PORT", DEFAULT_PORT)))
     parser.add_argument("--state-dir", default=os.environ.get("TAP_EMULATOR_STATE_DIR", str(DEFAULT_STATE_DIR)))
+    parser.add_argument(
+        "--slow",
+        default=os.environ.get(slow_mode.ENV_VAR) or None,
+        metavar="SPEC",
+        help='start in slow-AWS mode: "aws", "fast", "aws*0.05" or a JSON object of durations',
+    )
     args = parser.parse_args(argv)
-    emulator = Emulator(args.host, args.port, args.state_dir)
     try:
+        emulator = Emulator(args.host, args.port, args.state_dir, slow=args.slow)
         print("emulator: %s" % getattr(emulator, args.action)())
     except EmulatorError as exc:
         print("emulator: error: %s" % exc, file=sys.stderr)

@@ -12,6 +12,7 @@ PATCH_MODULES = [
     "kms_key_arn",
     "dynamodb_table_id",
     "dynamodb_replicas",
+    "slow_states",  # last: it wraps dynamodb_replicas
 ]
 
 

@@ -14,6 +14,8 @@ AWS behaviour (UpdateTable, ReplicationGroupUpdate, DeleteTable):
 - DeleteTable deletes the table in its own region only: the other replicas keep existing (and stay a
   global table when more than one is left). A protected replica cannot be deleted.
 - A replica of a table encrypted with a customer managed KMS key needs KMSMasterKeyId for its region.
+  `{"Update": {"RegionName": R, "KMSMasterKeyId": K}}` switches the replica in R to key K. DescribeTable
+  lists each replica's customer managed key as `KMSMasterKeyId` of its `Replicas` entry.
 
 moto 5.2.5 ignores ReplicaUpdates silently (no replica appears, describe has no `Replicas`) and answers
 CreateGlobalTable (2017.11.29) with HTTP 500.
@@ -136,6 +138,28 @@ def delete_replica(table, region):
     _set_group(account_id, table.name, remaining)
 
 
+def update_replica(table, region, kms_key_id=None):
+    if region == table.region_name:
+        raise MockValidationException(
+            "Cannot add, delete, or update the local region through ReplicaUpdates. "
+            "Use CreateTable, DeleteTable, or UpdateTable as required."
+        )
+    replica = _member(table.account_id, region, table.name)
+    if region not in _group(table) or replica is None:
+        raise MockValidationException(
+            "One or more parameter values were invalid: Table %s has no replica in %s" % (table.name, region)
+        )
+    if kms_key_id:
+        replica.sse_specification = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_id}
+
+
+def _customer_key(table):
+    """The table's customer managed key, None for the AWS managed or an AWS owned key."""
+    if table is None or not (table.sse_specification or {}).get("Enabled") or _is_aws_managed_key(table):
+        return None
+    return table.sse_specification.get("KMSMasterKeyId")
+
+
 def apply_replica_updates(table, replica_updates):
     actions = [u for u in replica_updates or [] if "Create" in u or "Delete" in u]
     if len(actions) > 1:
@@ -148,6 +172,9 @@ def apply_replica_updates(table, replica_updates):
             create_replica(table, update["Create"]["RegionName"], update["Create"].get("KMSMasterKeyId"))
         else:
             delete_replica(table, update["Delete"]["RegionName"])
+    for update in replica_updates or []:
+        if "Update" in update:
+            update_replica(table, update["Update"]["RegionName"], update["Update"].get("KMSMasterKeyId"))
 
 
 def _describe(original):
@@ -156,7 +183,13 @@ def _describe(original):
         result = original(self, base_key)
         others = sorted(_group(self) - {self.region_name})
         if others:
-            result[base_key]["Replicas"] = [{"RegionName": region, "ReplicaStatus": "ACTIVE"} for region in others]
+            result[base_key]["Replicas"] = []
+            for region in others:
+                replica = {"RegionName": region, "ReplicaStatus": "ACTIVE"}
+                key = _customer_key(_member(self.account_id, region, self.name))
+                if key:
+                    replica["KMSMasterKeyId"] = key
+                result[base_key]["Replicas"].append(replica)
             result[base_key]["GlobalTableVersion"] = GLOBAL_TABLE_VERSION
         return result
 

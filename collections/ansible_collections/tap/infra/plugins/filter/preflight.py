@@ -14,6 +14,11 @@ description:
     resource names against AWS limits. Returns one message per broken rule, each naming the input
     and the rule; an empty list means the inputs are valid.
   - The companion filter C(site_specs) turns the inventory into the list of sites this filter takes.
+  - The companion filter C(role_input_problems) checks the inputs a run gives the roles (inventory, group
+    or extra vars) against each role's C(meta/argument_specs.yml), with the validator Ansible runs when a
+    role starts, so that a wrong type stops the run before anything is written rather than when the role
+    is reached. Options the run does not set (role defaults, facts set by earlier roles) are not checked
+    there; the role's own validation still checks them when it starts.
 options:
   _input:
     description: The sites, as returned by C(site_specs).
@@ -39,6 +44,16 @@ EXAMPLES = r"""
     fail_msg: "{{ problems | join('\n') }}"
   vars:
     problems: "{{ groups['tap_regions'] | tap.infra.site_specs(hostvars) | tap.infra.preflight_problems(suffix) }}"
+
+- name: Validate the inputs of every role of the run
+  ansible.builtin.assert:
+    that: problems | length == 0
+    fail_msg: "{{ problems | join('\n') }}"
+  vars:
+    specs: "{{ tap_concerns | map('regex_replace', '^(.+)$', 'roles/\\1/meta/argument_specs.yml') }}"
+    problems: >-
+      {{ dict(tap_concerns | zip(query('ansible.builtin.file', *specs) | map('from_yaml')))
+         | tap.infra.role_input_problems(hostvars[inventory_hostname]) }}
 """
 
 RETURN = r"""
@@ -50,6 +65,14 @@ _value:
 
 import ipaddress
 import re
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+try:
+    import botocore
+    import botocore.loaders
+except ImportError:
+    botocore = None
 
 from ansible_collections.tap.infra.plugins.filter.naming import name_violations, resource_names
 
@@ -75,6 +98,14 @@ def site_specs(hosts, hostvars):
             }
         )
     return specs
+
+
+def known_regions():
+    """Every region of every AWS partition botocore knows (None without botocore)."""
+    if botocore is None:
+        return None
+    endpoints = botocore.loaders.create_loader().load_data("endpoints")
+    return {region for partition in endpoints["partitions"] for region in partition.get("regions", {})}
 
 
 def _suffix_problems(suffix):
@@ -124,6 +155,7 @@ def preflight_problems(sites, suffix, allow_shared_region=False):
 
     networks = []
     regions = {}
+    regions_known = known_regions()
     for site in sites:
         host = site["host"]
         if not SITE_RULE.match(host) or len(host) > 16:
@@ -137,6 +169,11 @@ def preflight_problems(sites, suffix, allow_shared_region=False):
         region = site.get("aws_region")
         if not isinstance(region, str) or not REGION_RULE.match(region):
             problems.append("aws_region '%s' of site %s is not an AWS region name such as us-east-1" % (region, host))
+        elif regions_known is not None and region not in regions_known:
+            problems.append(
+                "aws_region '%s' of site %s is not a region AWS has (botocore %s knows none such; "
+                "a newer boto3/botocore knows newer regions)" % (region, host, botocore.__version__)
+            )
         else:
             regions.setdefault(region, []).append(host)
         network, cidr_problems = _cidr_problems(site)
@@ -166,6 +203,45 @@ def preflight_problems(sites, suffix, allow_shared_region=False):
     return sorted(set(problems), key=problems.index)
 
 
+def _input_spec(option):
+    """An option's spec for checking a value the run gives: what may be omitted is not required, and
+    defaults (applied by the role itself) are not checked here."""
+    spec = {key: value for key, value in option.items() if key not in ("required", "default", "description")}
+    if isinstance(spec.get("options"), dict):
+        spec["options"] = {name: _input_spec(sub) for name, sub in spec["options"].items()}
+    return spec
+
+
+def role_input_problems(role_specs, values):
+    """One message per input of a role (given by the run) that breaks the role's argument spec.
+
+    role_specs: {role: the content of its meta/argument_specs.yml}; values: the variables of the host
+    (hostvars[inventory_hostname]). Every entry point of every role is checked.
+    """
+    problems = []
+    for role, document in role_specs.items():
+        for entry in ((document or {}).get("argument_specs") or {}).values():
+            for name, option in sorted((entry.get("options") or {}).items()):
+                if name not in values:
+                    continue
+                try:
+                    value = values[name]
+                except Exception as exc:  # pylint: disable=broad-except  # a template the run cannot resolve
+                    problems.append("input %s of role %s cannot be resolved: %s" % (name, role, exc))
+                    continue
+                result = ArgumentSpecValidator({name: _input_spec(option)}).validate({name: value})
+                for message in result.error_messages:
+                    problems.append(
+                        "input %s of role %s (roles/%s/meta/argument_specs.yml) is %r: %s"
+                        % (name, role, role, value, message)
+                    )
+    return sorted(set(problems), key=problems.index)
+
+
 class FilterModule(object):
     def filters(self):
-        return {"preflight_problems": preflight_problems, "site_specs": site_specs}
+        return {
+            "preflight_problems": preflight_problems,
+            "site_specs": site_specs,
+            "role_input_problems": role_input_problems,
+        }

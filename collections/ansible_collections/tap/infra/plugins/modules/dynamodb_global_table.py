@@ -91,7 +91,10 @@ options:
             O(sse.replica_kms_key_ids).
         type: str
       replica_kms_key_ids:
-        description: Customer managed KMS key per replica region, used when a replica is created.
+        description:
+          - Customer managed KMS key per replica region (key ARN or key id), used when O(sse.kms_key_id) is set.
+          - A new replica is created with its region's key; an existing replica whose key differs is switched
+            to it (C(ReplicaUpdates) C(Update), one replica per call).
         type: dict
         default: {}
   deletion_protection:
@@ -253,6 +256,11 @@ replicas:
       description: Status of the replica (CREATING, ACTIVE, UPDATING, DELETING, ...).
       type: str
       sample: ACTIVE
+    kms_master_key_id:
+      description: The replica's customer managed KMS key.
+      returned: when the replica uses a customer managed key
+      type: str
+      sample: arn:aws:kms:us-west-2:123456789012:key/1f2e3d4c-5b6a-4789-8abc-0123456789ab
 tags:
   description: Tags of the table in the module's region.
   returned: when the table exists
@@ -416,6 +424,13 @@ class GlobalTableManager:
             return None
         return bool(sse.get("enabled", True)), sse.get("kms_key_id")
 
+    def _replica_keys_wanted(self):
+        """{region: customer managed key} of the replicas, or None when the table uses no customer key."""
+        sse = self.params.get("sse") or {}
+        if not (sse.get("enabled", True) and sse.get("kms_key_id")):
+            return None
+        return sse.get("replica_kms_key_ids") or {}
+
     def _sse_specification(self, wanted):
         enabled, key = wanted
         spec = {"Enabled": enabled}
@@ -441,6 +456,11 @@ class GlobalTableManager:
             "sse": {"enabled": sse_enabled, "kms_key_arn": sse.get("KMSMasterKeyArn") if sse_enabled else None},
             "deletion_protection": bool(table.get("DeletionProtectionEnabled", False)),
             "replica_regions": sorted(self._replicas(table)),
+            "replica_kms_keys": {
+                replica["RegionName"]: replica.get("KMSMasterKeyId")
+                for replica in table.get("Replicas", [])
+                if replica["RegionName"] != self.region
+            },
             "tags": tags,
         }
 
@@ -473,6 +493,12 @@ class GlobalTableManager:
             after["replica_regions"] = sorted(set(self.params["replica_regions"]))
         elif not before:
             after["replica_regions"] = []
+        current_keys = before.get("replica_kms_keys") or {}
+        wanted_keys = self._replica_keys_wanted() or {}
+        after["replica_kms_keys"] = {}
+        for region in after["replica_regions"]:
+            key, current = wanted_keys.get(region), current_keys.get(region)
+            after["replica_kms_keys"][region] = current if not key or _same_key(key, current) else key
         if self.params.get("tags") is not None:
             if self.params.get("purge_tags", True):
                 after["tags"] = dict(self.params["tags"])
@@ -622,18 +648,22 @@ class GlobalTableManager:
         return self.tags(table_arn)
 
     def converge_replicas(self, table):
-        """Create and delete replicas, one per UpdateTable call, each on a settled table."""
+        """Create, delete and re-key replicas, one per UpdateTable call, each on a settled table."""
         current = set(self._replicas(table))
         wanted = self._desired_replicas(table)
-        keys = (self.params.get("sse") or {}).get("replica_kms_key_ids") or {}
+        keys = self._replica_keys_wanted() or {}
+        current_keys = self.settings(table, None, {})["replica_kms_keys"]
         changes = []
         for region in sorted(current - wanted):
             changes.append({"Delete": {"RegionName": region}})
         for region in sorted(wanted - current):
             create = {"RegionName": region}
-            if (self.params.get("sse") or {}).get("kms_key_id") and keys.get(region):
+            if keys.get(region):
                 create["KMSMasterKeyId"] = keys[region]
             changes.append({"Create": create})
+        for region in sorted(current & wanted):
+            if keys.get(region) and not _same_key(keys[region], current_keys.get(region)):
+                changes.append({"Update": {"RegionName": region, "KMSMasterKeyId": keys[region]}})
         for change in changes:
             self._update(ReplicaUpdates=[change])
 

@@ -20,8 +20,10 @@ TAGS = {"Project": "tap-infra", "Environment": "dev"}
 
 
 # ----------------------------------------------------------------------------- AWS response shapes
-def table(status="ACTIVE", replicas=None, protection=False, sse=True, stream="NEW_AND_OLD_IMAGES"):
-    """A DescribeTable `Table` as AWS returns it for an on-demand table with a stream."""
+def table(status="ACTIVE", replicas=None, protection=False, sse=True, stream="NEW_AND_OLD_IMAGES", keys=None):
+    """A DescribeTable `Table` as AWS returns it for an on-demand table with a stream (keys: the customer
+    managed key of the table and of replicas, by region; AWS managed key elsewhere)."""
+    keys = keys or {}
     description = {
         "AttributeDefinitions": [
             {"AttributeName": "pk", "AttributeType": "S"},
@@ -49,7 +51,7 @@ def table(status="ACTIVE", replicas=None, protection=False, sse=True, stream="NE
         description["SSEDescription"] = {
             "Status": "ENABLED",
             "SSEType": "KMS",
-            "KMSMasterKeyArn": "arn:aws:kms:%s:%s:key/0f6a1b2c-aws-managed" % (REGION, ACCOUNT),
+            "KMSMasterKeyArn": keys.get(REGION, "arn:aws:kms:%s:%s:key/0f6a1b2c-aws-managed" % (REGION, ACCOUNT)),
         }
     if replicas:
         description["GlobalTableVersion"] = "2019.11.21"
@@ -58,6 +60,8 @@ def table(status="ACTIVE", replicas=None, protection=False, sse=True, stream="NE
             replica = {"RegionName": region, "ReplicaStatus": replica_status}
             if replica_status == "CREATING":
                 replica["ReplicaStatusPercentProgress"] = "0"
+            if region in keys:
+                replica["KMSMasterKeyId"] = keys[region]
             replica["ReplicaTableClassSummary"] = {"TableClass": "STANDARD"}
             description["Replicas"].append(replica)
     return description
@@ -460,3 +464,73 @@ def test_key_schema_cannot_change(aws):
     aws.existing(table())
     with pytest.raises(module.GlobalTableError, match="key schema"):
         manager(aws, range_key_name=None).ensure_present()
+
+
+# ----------------------------------------------------------------------------- customer managed keys per region
+KEYS = {
+    REGION: "arn:aws:kms:%s:%s:key/11111111-2222-4333-8444-555555555555" % (REGION, ACCOUNT),
+    "us-west-2": "arn:aws:kms:us-west-2:%s:key/66666666-7777-4888-9999-000000000000" % ACCOUNT,
+}
+CUSTOMER_SSE = {"enabled": True, "kms_key_id": KEYS[REGION], "replica_kms_key_ids": {"us-west-2": KEYS["us-west-2"]}}
+
+
+def test_new_replica_is_created_with_its_regions_key(aws):
+    aws.existing(table(keys=KEYS))
+    aws.describe(table(keys=KEYS))
+    aws.update(
+        {"ReplicaUpdates": [{"Create": {"RegionName": "us-west-2", "KMSMasterKeyId": KEYS["us-west-2"]}}]},
+        table(status="UPDATING", replicas=[("us-west-2", "CREATING")], keys=KEYS),
+    )
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")], keys=KEYS))
+
+    result = manager(aws, sse=CUSTOMER_SSE).ensure_present()
+
+    assert result["changed"] is True
+    assert result["replicas"][0]["kms_master_key_id"] == KEYS["us-west-2"]
+
+
+def test_replica_with_another_key_is_switched_to_its_regions_key(aws):
+    # the table and its replica on the AWS managed key (as built before customer keys were configured)
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")]))
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
+    aws.update(
+        {"SSESpecification": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": KEYS[REGION]}},
+        table(status="UPDATING", replicas=[("us-west-2", "ACTIVE")], keys={REGION: KEYS[REGION]}),
+    )
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")], keys={REGION: KEYS[REGION]}))
+    aws.update(
+        {"ReplicaUpdates": [{"Update": {"RegionName": "us-west-2", "KMSMasterKeyId": KEYS["us-west-2"]}}]},
+        table(status="UPDATING", replicas=[("us-west-2", "UPDATING")], keys=KEYS),
+    )
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")], keys=KEYS))
+
+    m = manager(aws, sse=CUSTOMER_SSE)
+    result = m.ensure_present()
+
+    assert result["changed"] is True
+    assert m.diff["before"]["replica_kms_keys"] == {"us-west-2": None}
+    assert m.diff["after"]["replica_kms_keys"] == {"us-west-2": KEYS["us-west-2"]}
+    assert m.diff["after"]["sse"] == {"enabled": True, "kms_key_arn": KEYS[REGION]}
+
+
+def test_replica_keys_given_by_id_are_converged_and_check_mode_agrees(aws):
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")], keys=KEYS))
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")], keys=KEYS))
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")], keys=KEYS))
+    by_id = {
+        "enabled": True,
+        "kms_key_id": KEYS[REGION].split("/")[-1],
+        "replica_kms_key_ids": {"us-west-2": KEYS["us-west-2"].split("/")[-1]},
+    }
+
+    assert manager(aws, sse=by_id).ensure_present()["changed"] is False
+    assert manager(aws, check_mode=True, sse=by_id).ensure_present()["changed"] is False
+
+
+def test_check_mode_reports_a_replica_key_change_and_writes_nothing(aws):
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")], keys={REGION: KEYS[REGION]}))
+
+    m = manager(aws, check_mode=True, sse=CUSTOMER_SSE)
+    assert m.ensure_present()["changed"] is True
+    assert m.diff["after"]["replica_kms_keys"] == {"us-west-2": KEYS["us-west-2"]}
+

@@ -1,0 +1,204 @@
+"""The fault-injecting proxy (tools/emulator/proxy.py): botocore reads each injected fault as the error
+AWS sends in that service's protocol, faults are reproducible by seed and bounded, every call is recorded."""
+
+import json
+import time
+
+import boto3
+import botocore.config
+import botocore.exceptions
+import botocore.parsers
+import pytest
+
+from tools.emulator.proxy import FaultProxy, fault_response, identify, load_calls
+
+NO_RETRIES = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 1})
+# (service, read call, the throttling error code and HTTP status AWS answers with in that protocol)
+THROTTLING = [
+    ("ec2", "describe_vpcs", "RequestLimitExceeded", 503),
+    ("iam", "list_roles", "Throttling", 400),
+    ("sts", "get_caller_identity", "Throttling", 400),
+    ("elbv2", "describe_load_balancers", "Throttling", 400),
+    ("rds", "describe_db_instances", "Throttling", 400),
+    ("sns", "list_topics", "Throttling", 400),
+    ("cloudwatch", "describe_alarms", "Throttling", 400),
+    ("dynamodb", "list_tables", "ThrottlingException", 400),
+    ("kms", "list_keys", "ThrottlingException", 400),
+    ("secretsmanager", "list_secrets", "ThrottlingException", 400),
+    ("logs", "describe_log_groups", "ThrottlingException", 400),
+    ("lambda", "list_functions", "TooManyRequestsException", 429),
+    ("s3", "list_buckets", "SlowDown", 503),
+]
+
+
+def client(proxy, service, config=NO_RETRIES, region="us-west-2"):
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=proxy.url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=config,
+    )
+
+
+def error_of(call):
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        call()
+    return raised.value.response["Error"]["Code"], raised.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+@pytest.mark.parametrize("service,operation,code,status", THROTTLING, ids=[t[0] for t in THROTTLING])
+def test_throttling_is_the_services_own_error(emulator, service, operation, code, status):
+    with FaultProxy(emulator.url, throttle=1.0) as proxy:
+        assert error_of(getattr(client(proxy, service), operation)) == (code, status)
+        assert proxy.counts() == {"requests": 1, "throttle": 1, "server_error": 0, "drop": 0}
+
+
+@pytest.mark.parametrize("service,operation", [(t[0], t[1]) for t in THROTTLING], ids=[t[0] for t in THROTTLING])
+def test_server_errors_and_drops_are_parsed_as_such(emulator, service, operation):
+    with FaultProxy(emulator.url, seed=3, server_error=1.0) as proxy:
+        seen = {error_of(getattr(client(proxy, service), operation)) for _ in range(6)}
+    internal = "InternalError" if service in ("ec2", "s3") else "InternalFailure"
+    assert seen == {(internal, 500), ("ServiceUnavailable", 503)}
+    with FaultProxy(emulator.url, drop=1.0) as proxy:
+        with pytest.raises(botocore.exceptions.ConnectionClosedError):
+            getattr(client(proxy, service), operation)()
+
+
+def test_cbor_throttling_parses_as_throttling():
+    """CloudWatch also speaks Smithy RPC v2 CBOR: the error keeps the query-compatible code."""
+    status, headers, body = fault_response("cloudwatch", "smithy-rpc-v2-cbor", "throttle", "request-1")
+    parsed = botocore.parsers.create_parser("smithy-rpc-v2-cbor").parse(
+        {"status_code": status, "headers": headers, "body": body}, None
+    )
+    assert (parsed["Error"]["Code"], status) == ("Throttling", 400)
+
+
+WRITES = 12
+
+
+def test_standard_retries_get_through_and_the_emulator_never_sees_a_faulted_write(emulator):
+    config = botocore.config.Config(retries={"mode": "standard", "max_attempts": 10})
+    with FaultProxy(emulator.url, seed=4, throttle=0.2, server_error=0.1, drop=0.1) as proxy:
+        ssm = client(proxy, "ssm", config=config)  # any JSON service; the stack does not use SSM
+        for index in range(WRITES):
+            ssm.put_parameter(Name="/fault-proxy/p%d" % index, Value="v", Type="String")
+        counts = proxy.counts()
+    assert counts["requests"] > WRITES and counts["throttle"] and counts["server_error"] and counts["drop"]
+    direct = boto3.client(
+        "ssm", region_name="us-west-2", endpoint_url=emulator.url, aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    versions = [
+        direct.get_parameter(Name="/fault-proxy/p%d" % index)["Parameter"]["Version"] for index in range(WRITES)
+    ]
+    assert versions == [1] * WRITES  # each write reached the emulator exactly once
+
+
+def faults_of(emulator, seed, record):
+    with FaultProxy(emulator.url, seed=seed, throttle=0.2, server_error=0.1, drop=0.1, record=str(record)) as proxy:
+        kms = client(proxy, "kms")
+        for _ in range(30):
+            try:
+                kms.list_keys()
+            except (botocore.exceptions.ClientError, botocore.exceptions.ConnectionClosedError):
+                pass
+        counts = proxy.counts()
+    return [call["fault"] for call in load_calls(record)], counts
+
+
+def test_seeded_faults_are_reproducible(emulator, tmp_path):
+    first, first_counts = faults_of(emulator, 5, tmp_path / "first.jsonl")
+    second, _ = faults_of(emulator, 5, tmp_path / "second.jsonl")
+    other, _ = faults_of(emulator, 6, tmp_path / "other.jsonl")
+    assert first == second and first != other
+    assert {kind: first.count(kind) for kind in ("throttle", "server_error", "drop")} == {
+        kind: first_counts[kind] for kind in ("throttle", "server_error", "drop")
+    }
+    assert first_counts["requests"] == 30
+
+
+def test_the_record_names_service_region_action_and_outcome(emulator, tmp_path):
+    record = tmp_path / "calls.jsonl"
+    with FaultProxy(emulator.url, record=str(record)) as proxy:
+        s3 = client(proxy, "s3", region="us-east-1")
+        s3.create_bucket(Bucket="fault-proxy-record")
+        s3.put_bucket_policy(
+            Bucket="fault-proxy-record",
+            Policy=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )
+        s3.get_bucket_versioning(Bucket="fault-proxy-record")
+        s3.head_bucket(Bucket="fault-proxy-record")
+        s3.delete_bucket_policy(Bucket="fault-proxy-record")
+        s3.delete_bucket(Bucket="fault-proxy-record")
+        client(proxy, "dynamodb").list_tables()
+        client(proxy, "ec2").describe_vpcs()
+        client(proxy, "elbv2").describe_load_balancers()
+        client(proxy, "lambda").list_functions()
+        client(proxy, "cloudwatch", region="eu-west-1").describe_alarms()
+        client(proxy, "sts").get_caller_identity()
+        started = time.time()
+    calls = load_calls(record)
+    assert [(c["service"], c["region"], c["action"], c["read"], c["fault"], c["status"] // 100) for c in calls] == [
+        ("s3", "us-east-1", "CreateBucket", False, None, 2),
+        ("s3", "us-east-1", "PutBucketPolicy", False, None, 2),
+        ("s3", "us-east-1", "GetBucketVersioning", True, None, 2),
+        ("s3", "us-east-1", "HeadBucket", True, None, 2),
+        ("s3", "us-east-1", "DeleteBucketPolicy", False, None, 2),
+        ("s3", "us-east-1", "DeleteBucket", False, None, 2),
+        ("dynamodb", "us-west-2", "ListTables", True, None, 2),
+        ("ec2", "us-west-2", "DescribeVpcs", True, None, 2),
+        ("elbv2", "us-west-2", "DescribeLoadBalancers", True, None, 2),
+        ("lambda", "us-west-2", "ListFunctions", True, None, 2),
+        ("cloudwatch", "eu-west-1", "DescribeAlarms", True, None, 2),
+        ("sts", "us-west-2", "GetCallerIdentity", True, None, 2),
+    ]
+    assert all(started - 60 < c["t"] <= started for c in calls)
+
+
+def test_rest_paths_map_to_operations():
+    signed = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/%s/aws4_request, X"}
+
+    def action(service, method, path, **headers):
+        headers["Authorization"] = signed["Authorization"] % service
+        return identify(method, path, headers, b"")[2]
+
+    assert action("s3", "GET", "/b?list-type=2&prefix=x") == "ListObjectsV2"
+    assert action("s3", "GET", "/b") == "ListObjects"
+    assert action("s3", "GET", "/b?versions") == "ListObjectVersions"
+    assert action("s3", "POST", "/b?delete") == "DeleteObjects"
+    assert action("s3", "PUT", "/b/some/key") == "PutObject"
+    assert action("s3", "PUT", "/b/some/key", **{"x-amz-copy-source": "/a/k"}) == "CopyObject"
+    assert action("s3", "PUT", "/b?publicAccessBlock") == "PutPublicAccessBlock"
+    assert action("lambda", "POST", "/2015-03-31/functions/f/policy") == "AddPermission"
+    assert action("lambda", "GET", "/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af") == "ListTags"
+    assert identify("GET", "/moto-api/config", {}, b"") is None
+
+
+def test_bounds_stop_the_faults(emulator):
+    with FaultProxy(emulator.url, throttle=1.0, max_requests=3) as proxy:
+        kms = client(proxy, "kms")
+        codes = []
+        for _ in range(5):
+            try:
+                kms.list_keys()
+                codes.append("ok")
+            except botocore.exceptions.ClientError as exc:
+                codes.append(exc.response["Error"]["Code"])
+        assert codes == ["ThrottlingException"] * 3 + ["ok"] * 2
+        assert proxy.counts() == {"requests": 5, "throttle": 3, "server_error": 0, "drop": 0}
+    with FaultProxy(emulator.url, throttle=1.0, max_seconds=0.5) as proxy:
+        kms = client(proxy, "kms")
+        assert error_of(kms.list_keys)[0] == "ThrottlingException"
+        time.sleep(0.6)
+        kms.list_keys()
+        assert proxy.counts()["throttle"] == 1
+
+
+def test_shares_and_addresses_are_checked():
+    with pytest.raises(ValueError, match="throttle"):
+        FaultProxy("http://127.0.0.1:1", throttle=1.5)
+    with pytest.raises(ValueError, match="exceed"):
+        FaultProxy("http://127.0.0.1:1", throttle=0.6, drop=0.6)
+    with pytest.raises(ValueError, match="loopback"):
+        FaultProxy("http://127.0.0.1:1", host="8.8.8.8")
