@@ -519,8 +519,8 @@ def test_replica_keys_given_by_id_are_converged_and_check_mode_agrees(aws):
     aws.existing(table(replicas=[("us-west-2", "ACTIVE")], keys=KEYS))
     by_id = {
         "enabled": True,
-        "kms_key_id": KEYS[REGION].split("/")[-1],
-        "replica_kms_key_ids": {"us-west-2": KEYS["us-west-2"].split("/")[-1]},
+        "kms_key_id": KEYS[REGION].rsplit("/", maxsplit=1)[-1],
+        "replica_kms_key_ids": {"us-west-2": KEYS["us-west-2"].rsplit("/", maxsplit=1)[-1]},
     }
 
     assert manager(aws, sse=by_id).ensure_present()["changed"] is False
@@ -533,4 +533,3 @@ def test_check_mode_reports_a_replica_key_change_and_writes_nothing(aws):
     m = manager(aws, check_mode=True, sse=CUSTOMER_SSE)
     assert m.ensure_present()["changed"] is True
     assert m.diff["after"]["replica_kms_keys"] == {"us-west-2": KEYS["us-west-2"]}
-
