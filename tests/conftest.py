@@ -257,7 +257,11 @@ def _detailed_listings(client):
         return listing
 
     def rds(operation, key, field):
-        return lambda: [item(d[field], d.get("TagList"), d) for d in _paginate(client("rds"), operation, key)]
+        # LatestRestorableTime is a clock (AWS advances it every few minutes), not the instance's state.
+        return lambda: [
+            item(d[field], d.get("TagList"), dict(d, LatestRestorableTime=None))
+            for d in _paginate(client("rds"), operation, key)
+        ]
 
     def secrets():
         return [
