@@ -48,6 +48,21 @@ def run_playbook(playbook, emulator, *args, inventory=None, env=None, timeout=90
     )
 
 
+def run_stack_tests(emulator, suffix, marker, run_log=None):
+    """Run tests/stack -m marker (present/absent) for suffix against the emulator; returns CompletedProcess."""
+    env = dict(os.environ, TAP_SUFFIX=suffix, TAP_EMULATOR_PORT=str(emulator.port))
+    if run_log:
+        env["TAP_RUN_LOG"] = str(run_log)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/stack", "-m", marker, "-q", "-p", "no:cacheprovider"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
 def play_recap(output):
     """{host: {counter: int}} from the PLAY RECAP of an ansible-playbook run."""
     return {

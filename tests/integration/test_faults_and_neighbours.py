@@ -26,6 +26,7 @@ from tests.conftest import (
     free_port,
     play_recap,
     run_playbook,
+    run_stack_tests,
 )
 from tools.emulator.launcher import Emulator
 from tools.emulator.proxy import FaultProxy, load_calls
@@ -268,21 +269,6 @@ def policy_actions(policy):
 
 def recap_of(result):
     return play_recap(result.stdout)
-
-
-def run_stack_tests(emulator, suffix, marker, run_log=None):
-    env = dict(os.environ, TAP_SUFFIX=suffix, TAP_EMULATOR_PORT=str(emulator.port))
-    if run_log:
-        env["TAP_RUN_LOG"] = str(run_log)
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/stack", "-m", marker, "-q", "-p", "no:cacheprovider"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,15 @@ from typing import Callable, Optional
 
 import pytest
 
-from tests.conftest import REPO_ROOT, VENV_BIN, aws_client, emulator_inventory, play_recap, run_playbook
+from tests.conftest import (
+    REPO_ROOT,
+    VENV_BIN,
+    aws_client,
+    emulator_inventory,
+    play_recap,
+    run_playbook,
+    run_stack_tests,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -273,18 +281,8 @@ def _added(before, after):
 
 
 def _run_stack_tests(emulator, marker, run_log):
-    env = dict(os.environ, TAP_SUFFIX=SUFFIX, TAP_EMULATOR_PORT=str(emulator.port), TAP_RUN_LOG=str(run_log))
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/stack", "-m", marker, "-p", "no:cacheprovider", "-q"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = run_stack_tests(emulator, SUFFIX, marker, run_log)
     assert result.returncode == 0, "tests/stack -m %s failed:\n%s" % (marker, result.stdout[-6000:])
-
 
 
 # Opt-in (about 20 minutes on 2 cores): its last full run converged every interrupted deploy, but after the

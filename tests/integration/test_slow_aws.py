@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.conftest import REPO_ROOT, free_port, play_recap, run_playbook
+from tests.conftest import REPO_ROOT, free_port, play_recap, run_playbook, run_stack_tests
 from tools.emulator import slow
 from tools.emulator.launcher import Emulator
 
@@ -31,17 +31,8 @@ def slow_emulator(tmp_path_factory):
     instance.stop()
 
 
-def run_stack_tests(emulator, marker):
-    env = dict(os.environ, TAP_SUFFIX=SUFFIX, TAP_EMULATOR_PORT=str(emulator.port))
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/stack", "-m", marker, "-p", "no:cacheprovider", "-q"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+def assert_stack(emulator, marker):
+    result = run_stack_tests(emulator, SUFFIX, marker)
     assert result.returncode == 0, "tests/stack -m %s failed:\n%s" % (marker, result.stdout[-6000:])
 
 
@@ -85,7 +76,7 @@ def test_deploy_and_teardown_wait_for_aws_to_settle(slow_emulator):
     assert len(nats) == 4 and all(seen == ["pending", "available"] for seen in nats.values())
     albs = states(deployed, started, ended, "alb", "transition")
     assert len(albs) == 2 and all(seen == ["provisioning", "active"] for seen in albs.values())
-    run_stack_tests(slow_emulator, "present")
+    assert_stack(slow_emulator, "present")
 
     started, ended = timed_run(slow_emulator, "teardown.yml")
     torn_down = slow_emulator.slow_record()
@@ -98,4 +89,4 @@ def test_deploy_and_teardown_wait_for_aws_to_settle(slow_emulator):
     assert all(
         seen == ["deleting", "deleted"] for seen in states(torn_down, started, ended, "nat", "transition").values()
     )
-    run_stack_tests(slow_emulator, "absent")
+    assert_stack(slow_emulator, "absent")
