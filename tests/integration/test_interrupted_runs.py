@@ -285,13 +285,21 @@ def _run_stack_tests(emulator, marker, run_log):
     assert result.returncode == 0, "tests/stack -m %s failed:\n%s" % (marker, result.stdout[-6000:])
 
 
-# Opt-in (about 20 minutes on 2 cores): its last full run converged every interrupted deploy, but after the
-# interrupted teardowns an EC2 resource still carried the suffix's tags (docs/RELIABILITY.md, known limits).
-@pytest.mark.skipif(
-    os.environ.get("TAP_INTERRUPTED_TESTS") != "1", reason="opt-in: TAP_INTERRUPTED_TESTS=1 (about 20 minutes)"
-)
+def _neighbour_nat_gateway(emulator, region):
+    """A NAT gateway of another suffix of the project, so the checks by tag must tell suffixes apart."""
+    ec2 = aws_client(emulator, "ec2", region)
+    tags = [{"Key": "Project", "Value": "tap-infra"}, {"Key": "Environment", "Value": SUFFIX + "x"}]
+    vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.99.0.0/24")["Subnet"]["SubnetId"]
+    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.create_nat_gateway(
+        SubnetId=subnet, AllocationId=eip, TagSpecifications=[{"ResourceType": "natgateway", "Tags": tags}]
+    )
+
+
 def test_interrupted_deploys_and_teardowns_converge_without_duplicates(emulator, tmp_path):
     started = time.monotonic()
+    _neighbour_nat_gateway(emulator, PRIMARY)
     baseline = emulator_inventory(emulator)
     log = []
 
@@ -356,7 +364,8 @@ def test_interrupted_deploys_and_teardowns_converge_without_duplicates(emulator,
     keys_left = {k: left.pop(k) for k in list(left) if k.endswith("/kms_keys")}
     assert left == {}, left
     for region in REGIONS:
-        assert all(not names for names in _tagged_ec2(emulator, region).values())
+        tagged = {kind: names for kind, names in _tagged_ec2(emulator, region).items() if names}
+        assert tagged == {}, "%s: still tagged with the suffix: %s" % (region, tagged)
         states = {k["KeyId"]: k["KeyState"] for k in _customer_keys(emulator, region)}
         assert set(states.values()) == {"PendingDeletion"}, states
         # Any other new key is a service's default key (alias/aws/...), which AWS manages.

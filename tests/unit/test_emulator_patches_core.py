@@ -31,3 +31,27 @@ def test_kms_key_deletion_accepts_the_key_arn(emulator):
     assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
     kms.cancel_key_deletion(KeyId=key["Arn"])
     assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Disabled"
+
+
+def test_nat_gateways_are_filtered_by_their_tags(emulator):
+    ec2 = aws_client(emulator, "ec2", "eu-west-1")
+    vpc = ec2.create_vpc(CidrBlock="10.21.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.21.0.0/24")["Subnet"]["SubnetId"]
+    nats = {}
+    for owner in ("mine", "theirs"):
+        eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        tags = [{"Key": "Owner", "Value": owner}] + ([{"Key": "Mine", "Value": "yes"}] if owner == "mine" else [])
+        nats[owner] = ec2.create_nat_gateway(
+            SubnetId=subnet, AllocationId=eip, TagSpecifications=[{"ResourceType": "natgateway", "Tags": tags}]
+        )["NatGateway"]["NatGatewayId"]
+
+    def found(*filters):
+        listed = ec2.describe_nat_gateways(Filter=[{"Name": n, "Values": v} for n, v in filters])["NatGateways"]
+        return sorted(nat["NatGatewayId"] for nat in listed)
+
+    assert found(("tag:Owner", ["mine"])) == [nats["mine"]]
+    assert found(("tag:Owner", ["mine", "theirs"])) == sorted(nats.values())
+    assert found(("tag:Owner", ["nobody"])) == []
+    assert found(("tag-key", ["Mine"])) == [nats["mine"]]
+    assert found(("tag-value", ["theirs"])) == [nats["theirs"]]
+    assert found(("vpc-id", [vpc]), ("tag:Owner", ["theirs"])) == [nats["theirs"]]
