@@ -248,6 +248,17 @@ IMPLIED_ACTIONS = {
     "logs:TagResource": "CreateLogGroup tags",
 }
 
+# Granted for a run that repairs a change made behind the stack's back; a deploy, no-op and teardown never
+# call them (docs/deployer-policy.md, "Repairs").
+REPAIR_ACTIONS = {
+    "kms:PutKeyPolicy": "a key policy changed by hand",
+    "kms:UpdateKeyDescription": "a key description changed by hand",
+    "kms:UntagResource": "a tag added to a key by hand",
+    "kms:DisableKeyRotation": "rotation is an input (enable_key_rotation)",
+    "kms:EnableKey": "an adopted key that was disabled",
+    "kms:UpdateAlias": "an alias left on a key pending deletion or on another key",
+}
+
 
 def iam_action(call):
     service = call["service"]
@@ -403,5 +414,5 @@ def test_the_deployer_policy_allows_every_call_and_nothing_else(runs):
     granted = policy_actions(policy)
     seen = {iam_action(call) for call in load_calls(runs["record"])} - UNAUTHORISED_CALLS
     assert sorted(seen - granted) == [], "calls the policy does not allow"
-    assert sorted(granted - seen - set(IMPLIED_ACTIONS)) == [], "actions granted but never used"
-    assert set(IMPLIED_ACTIONS) <= granted
+    assert sorted(granted - seen - set(IMPLIED_ACTIONS) - set(REPAIR_ACTIONS)) == [], "actions granted but never used"
+    assert set(IMPLIED_ACTIONS) <= granted and set(REPAIR_ACTIONS) <= granted
