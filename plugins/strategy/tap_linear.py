@@ -43,7 +43,28 @@ def mitogen_mixin():
         display.warning("tap_linear: mitogen cannot be used (%s): falling back to the linear strategy" % exc)
         return None
     display.vv("tap_linear: linear strategy accelerated by mitogen")
+    one_interpreter_per_host()
     return ansible_mitogen.strategy.StrategyMixin
+
+
+def one_interpreter_per_host():
+    """Mitogen keys a local connection's interpreter by its Python path alone, so every region site (all are
+    `connection: local`) would share one interpreter and its tasks would wait for each other's: the sites,
+    parallel under plain linear, would run one at a time. Naming each interpreter after its inventory host
+    gives every site its own."""
+    import ansible_mitogen.connection as connection
+
+    shared = connection.CONNECTION_METHOD["local"]
+    if getattr(shared, "per_host", False):
+        return
+
+    def connect_local(spec):
+        options = shared(spec)
+        options["kwargs"] = dict(options["kwargs"], remote_name="tap:%s" % spec.inventory_name())
+        return options
+
+    connect_local.per_host = True
+    connection.CONNECTION_METHOD["local"] = connect_local
 
 
 _LINEAR = strategy_loader.get("linear", class_only=True)

@@ -37,8 +37,11 @@ def _target_group(elbv2, name):
         raise
 
 
-def _route(site):
-    return "%s.example.com" % site["region_role"], "/api/%s*" % site["region_role"]
+def _route(site, sites):
+    """A site's default route: named after its region_role, or after the site when others share the role."""
+    shared = sum(1 for other in sites if other["region_role"] == site["region_role"]) > 1
+    key = site["host"] if shared else site["region_role"]
+    return "%s.example.com" % key, "/api/%s*" % key
 
 
 def _condition_values(rule, field):
@@ -90,7 +93,7 @@ def test_load_balancer_listener_and_rules(stack):
         rules.sort(key=lambda r: int(r["Priority"]))
         assert [int(r["Priority"]) for r in rules] == [10 * (i + 1) for i in range(len(stack.sites))]
         for rule, other in zip(rules, stack.sites):
-            host, path = _route(other)
+            host, path = _route(other, stack.sites)
             assert _condition_values(rule, "host-header") == [host]
             assert _condition_values(rule, "path-pattern") == [path]
             assert len(rule["Actions"]) == 1

@@ -76,3 +76,33 @@ def test_falls_back_to_linear_when_mitogen_fails_to_load(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", broken_mitogen)
     plugin = load_plugin()
     assert not plugin.ACCELERATED
+
+
+class _LocalSpec:
+    """The part of Mitogen's connection spec a local connection reads."""
+
+    def __init__(self, host):
+        self.host = host
+
+    def inventory_name(self):
+        return self.host
+
+    def python_path(self):
+        return ["/venv/bin/python"]
+
+
+def test_each_region_site_gets_its_own_interpreter(monkeypatch):
+    pytest.importorskip("ansible_mitogen")
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    load_plugin()
+    load_plugin()  # loaded again (each play loads it): wrapped once
+    import ansible_mitogen.connection as connection
+    from ansible_mitogen.services import key_from_dict
+
+    east, west = (connection.CONNECTION_METHOD["local"](_LocalSpec(host)) for host in ("us-east-1", "us-west-2"))
+    assert east["method"] == west["method"] == "local"
+    assert east["kwargs"]["python_path"] == west["kwargs"]["python_path"]
+    # Mitogen keys its interpreters (contexts) by these options: one per site, not one shared
+    assert key_from_dict(**east) != key_from_dict(**west)
+    assert key_from_dict(**east) == key_from_dict(**connection.CONNECTION_METHOD["local"](_LocalSpec("us-east-1")))
+    assert east["kwargs"]["remote_name"] == "tap:us-east-1"
