@@ -353,3 +353,38 @@ def test_teardown_with_the_typed_confirmation_passes_preflight(emulator, tmp_pat
     assert set(counts) == {"us-east-1", "us-west-2"}, output[-2000:]
     assert all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), counts
     assert emulator_inventory(emulator) == before
+
+
+def test_sites_keep_the_inventory_order_from_run_to_run(emulator, tmp_path):
+    """tap_sites (the primary, then the others in inventory order) fixes the ALB rules' priorities and the
+    replicas' order: it must not change between runs, whose string hashing (PYTHONHASHSEED) differs."""
+    secondaries = ["us-west-2", "eu-west-1", "ap-southeast-2", "eu-central-1", "ca-central-1"]
+    hosts = {"us-east-1": {"aws_region": "us-east-1", "region_role": "primary", "vpc_cidr": "10.0.0.0/16"}}
+    for index, region in enumerate(secondaries, start=1):
+        hosts[region] = {"aws_region": region, "region_role": "secondary", "vpc_cidr": "10.%d.0.0/16" % index}
+    settings = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+        "tap_aws_endpoint_url": EMULATOR_ENDPOINT,
+        "tap_aws_access_key": "testing",
+        "tap_aws_secret_key": "testing",
+    }
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(
+        yaml.safe_dump({"all": {"children": {"tap_regions": {"vars": settings, "hosts": hosts}}}}, sort_keys=False)
+    )
+
+    expected = "tap_sites=" + ",".join(["us-east-1"] + secondaries)
+    for seed in ("1", "2", "3"):
+        result = run_playbook(
+            "tests/integration/playbooks/site_order.yml",
+            emulator,
+            "-e",
+            "suffix=order",
+            inventory=inventory,
+            env={"PYTHONHASHSEED": seed},
+            timeout=300,
+        )
+        assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+        printed = re.findall(r'"msg": "(tap_sites=[^"]*)"|msg: (tap_sites=\S+)', result.stdout)
+        assert [a or b for a, b in printed] == [expected] * len(hosts), (seed, printed)
