@@ -11,6 +11,8 @@ description:
   - When the C(ansible_mitogen) package (mitogen) is importable, tasks run through its C(mitogen_linear)
     strategy. Otherwise, or when the environment variable E(TAP_ACCELERATION) is C(off), C(0), C(false) or
     C(no), this is plain C(linear).
+  - Under Mitogen, each region site gets its own interpreter, and Mitogen's CPU pinning is off so that the
+    sites' modules run on every CPU.
 author: tap-infra maintainers
 """
 
@@ -44,7 +46,18 @@ def mitogen_mixin():
         return None
     display.vv("tap_linear: linear strategy accelerated by mitogen")
     one_interpreter_per_host()
+    no_cpu_pinning()
     return ansible_mitogen.strategy.StrategyMixin
+
+
+def no_cpu_pinning():
+    """Mitogen pins its processes to CPUs: on a machine with fewer than 4 CPUs it keeps CPU 0 for its
+    multiplexer and pins the controller, every worker and every interpreter (where the modules run) to the
+    remaining CPU(s). On 2 CPUs all the region sites' modules then share one CPU, and the sites, parallel
+    under plain linear, wait for each other. Without pinning the OS schedules them on every CPU."""
+    import ansible_mitogen.affinity as affinity
+
+    affinity.policy = affinity.Policy()
 
 
 def one_interpreter_per_host():

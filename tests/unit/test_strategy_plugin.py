@@ -106,3 +106,26 @@ def test_each_region_site_gets_its_own_interpreter(monkeypatch):
     assert key_from_dict(**east) != key_from_dict(**west)
     assert key_from_dict(**east) == key_from_dict(**connection.CONNECTION_METHOD["local"](_LocalSpec("us-east-1")))
     assert east["kwargs"]["remote_name"] == "tap:us-east-1"
+
+
+def test_mitogen_does_not_pin_the_sites_to_one_cpu(monkeypatch):
+    """On fewer than 4 CPUs Mitogen's affinity policy pins the controller, the workers and every interpreter
+    to the same CPU(s) (CPU 0 is kept for its multiplexer): on 2 CPUs the sites' modules shared one CPU."""
+    pytest.importorskip("ansible_mitogen")
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    import ansible_mitogen.affinity as affinity
+
+    monkeypatch.setattr(affinity, "policy", affinity.LinuxPolicy(cpu_count=2))
+    load_plugin()
+    assert type(affinity.policy) is affinity.Policy  # the base policy: every assignment is a no-op
+
+
+def test_mitogen_pinning_is_left_alone_when_acceleration_is_off(monkeypatch):
+    pytest.importorskip("ansible_mitogen")
+    monkeypatch.setenv("TAP_ACCELERATION", "off")
+    import ansible_mitogen.affinity as affinity
+
+    pinning = affinity.LinuxPolicy(cpu_count=2)
+    monkeypatch.setattr(affinity, "policy", pinning)
+    load_plugin()
+    assert affinity.policy is pinning
