@@ -257,7 +257,7 @@ REPAIR_ACTIONS = {
     "kms:DisableKeyRotation": "rotation is an input (enable_key_rotation)",
     "kms:EnableKey": "an adopted key that was disabled",
     "kms:UpdateAlias": "an alias left on a key pending deletion or on another key",
-    "ec2:DeleteTags": "a tag added to a subnet by hand (tap.infra.ec2_vpc_subnets purges it)",
+    "ec2:DeleteTags": "a tag added to the VPC or a subnet by hand (tap.infra.ec2_vpc, ec2_vpc_subnets purge it)",
 }
 
 

@@ -1,0 +1,631 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""tap.infra.ec2_vpc against botocore's Stubber, with the response shapes EC2 returns.
+
+Stubber fails on any call out of order, with other parameters, or left unmade: the number of reads of a
+converged run and the absence of writes in check mode are asserted by the queued responses themselves.
+"""
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.tap.infra.plugins.modules import ec2_vpc as mod
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+VPC_ID = "vpc-0ee975135d1a2b3c4"
+OTHER_VPC_ID = "vpc-0aa1bb2cc3dd4ee5f"
+NAME = "tap-x-us-east-1-vpc"
+CIDR = "10.0.0.0/16"
+TAGS = {"Project": "tap-infra", "Environment": "x", "Site": "us-east-1", "ManagedBy": "ansible"}
+ALL_TAGS = dict(TAGS, Name=NAME)
+MATCH = ["Project", "Environment"]
+TAG_FILTERS = [
+    {"Name": "tag:Name", "Values": [NAME]},
+    {"Name": "tag:Project", "Values": ["tap-infra"]},
+    {"Name": "tag:Environment", "Values": ["x"]},
+]
+SETTINGS = dict(
+    name=NAME, cidr_block=CIDR, tags=TAGS, match_tags=MATCH, enable_dns_support=True, enable_dns_hostnames=True
+)
+
+NO_RETRY = AWSRetry.jittered_backoff(retries=1, delay=0)
+
+
+def fast_retry(codes, retries=3):
+    return AWSRetry.jittered_backoff(retries=retries, delay=0, max_delay=0, catch_extra_error_codes=codes)
+
+
+# ---- real AWS response shapes --------------------------------------------------------------------------------
+
+
+def vpc(state="available", tags=None, cidr=CIDR, vpc_id=VPC_ID):
+    """One Vpc as DescribeVpcs / CreateVpc return it."""
+    tags = ALL_TAGS if tags is None else tags
+    shape = {
+        "CidrBlock": cidr,
+        "DhcpOptionsId": "dopt-0fb8a1c2d3e4f5a6b",
+        "State": state,
+        "VpcId": vpc_id,
+        "OwnerId": ACCOUNT,
+        "InstanceTenancy": "default",
+        "CidrBlockAssociationSet": [
+            {
+                "AssociationId": "vpc-cidr-assoc-0a1b2c3d4e5f6a7b8",
+                "CidrBlock": cidr,
+                "CidrBlockState": {"State": "associated"},
+            }
+        ],
+        "IsDefault": False,
+        "BlockPublicAccessStates": {"InternetGatewayBlockMode": "off"},
+    }
+    if tags:
+        shape["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    return shape
+
+
+# ---- fixtures ----------------------------------------------------------------------------------------------
+
+
+class Stubs:
+    """A stubbed ec2 client, wrapped as AnsibleAWSModule.client() wraps it, recording the calls made."""
+
+    def __init__(self):
+        self.raw = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        self.stubber = Stubber(self.raw)
+        self.calls = []
+        self.sleeps = []
+        self.raw.meta.events.register("before-call.*.*", lambda model, **kw: self.calls.append(model.name))
+
+    def manager(self, check_mode=False, wait=True, wait_timeout=300, delete_attempts=3, clock=None):
+        return mod.VpcManager(
+            RetryingBotoClientWrapper(self.raw, NO_RETRY),
+            check_mode=check_mode,
+            wait=wait,
+            wait_timeout=wait_timeout,
+            new_vpc_retry=fast_retry(["InvalidVpcID.NotFound"]),
+            delete_attempts=delete_attempts,
+            delete_delay=0,
+            sleep=self.sleeps.append,
+            clock=clock or (lambda: 0),
+        )
+
+    def __enter__(self):
+        self.stubber.activate()
+        return self
+
+    def __exit__(self, *exc):
+        self.stubber.deactivate()
+
+    # reads
+    def by_tags(self, vpcs, filters=None):
+        self.stubber.add_response("describe_vpcs", {"Vpcs": vpcs}, {"Filters": filters or TAG_FILTERS})
+
+    def by_id_filter(self, vpcs, vpc_id=VPC_ID):
+        self.stubber.add_response(
+            "describe_vpcs", {"Vpcs": vpcs}, {"Filters": [{"Name": "vpc-id", "Values": [vpc_id]}]}
+        )
+
+    def by_ids(self, vpcs, vpc_id=VPC_ID):
+        self.stubber.add_response("describe_vpcs", {"Vpcs": vpcs}, {"VpcIds": [vpc_id]})
+
+    def not_found(self, vpc_id=VPC_ID):
+        self.stubber.add_client_error(
+            "describe_vpcs",
+            service_error_code="InvalidVpcID.NotFound",
+            service_message="The vpc ID '%s' does not exist" % vpc_id,
+            http_status_code=400,
+            expected_params={"VpcIds": [vpc_id]},
+        )
+
+    def attributes(self, support=True, hostnames=True):
+        self.stubber.add_response(
+            "describe_vpc_attribute",
+            {"VpcId": VPC_ID, "EnableDnsSupport": {"Value": support}},
+            {"VpcId": VPC_ID, "Attribute": "enableDnsSupport"},
+        )
+        self.stubber.add_response(
+            "describe_vpc_attribute",
+            {"VpcId": VPC_ID, "EnableDnsHostnames": {"Value": hostnames}},
+            {"VpcId": VPC_ID, "Attribute": "enableDnsHostnames"},
+        )
+
+    # writes
+    def expect_create(self, state="pending", tags=None):
+        tags = ALL_TAGS if tags is None else tags
+        params = {
+            "CidrBlock": CIDR,
+            "TagSpecifications": [{"ResourceType": "vpc", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}],
+        }
+        self.stubber.add_response("create_vpc", {"Vpc": vpc(state=state, tags=tags)}, params)
+
+    def expect_modify(self, key, value):
+        self.stubber.add_response("modify_vpc_attribute", {}, {"VpcId": VPC_ID, key: {"Value": value}})
+
+    def expect_delete(self, vpc_id=VPC_ID):
+        self.stubber.add_response("delete_vpc", {}, {"VpcId": vpc_id})
+
+    def dependency_violation(self, vpc_id=VPC_ID, times=1):
+        for attempt in range(times):
+            self.stubber.add_client_error(
+                "delete_vpc",
+                service_error_code="DependencyViolation",
+                service_message="The vpc '%s' has dependencies and cannot be deleted." % vpc_id,
+                http_status_code=400,
+                expected_params={"VpcId": vpc_id},
+            )
+
+
+@pytest.fixture
+def stubs():
+    with Stubs() as s:
+        yield s
+        s.stubber.assert_no_pending_responses()
+
+
+READS = {"DescribeVpcs", "DescribeVpcAttribute"}
+
+
+def writes(calls):
+    return [c for c in calls if c not in READS]
+
+
+# ---- helpers -------------------------------------------------------------------------------------------------
+
+
+def test_cidrs_are_normalised_and_checked():
+    assert mod.normalise_cidr(" 10.0.0.0/16 ") == "10.0.0.0/16"
+    for bad in ("10.0.1.1/16", "10.0.0.0/33", "2001:db8::/56", "vpc", "", None):
+        with pytest.raises(mod.VpcError):
+            mod.normalise_cidr(bad)
+
+
+def test_match_tags_must_be_in_tags():
+    assert mod.lookup_tags(NAME, TAGS, MATCH) == {"Name": NAME, "Project": "tap-infra", "Environment": "x"}
+    with pytest.raises(mod.VpcError, match="not in tags: Owner"):
+        mod.lookup_tags(NAME, TAGS, ["Owner"])
+
+
+def test_a_name_tag_other_than_name_is_refused():
+    assert mod.desired_tags(NAME, dict(TAGS, Name=NAME)) == ALL_TAGS
+    with pytest.raises(mod.VpcError, match="tags.Name"):
+        mod.desired_tags(NAME, dict(TAGS, Name="other"))
+
+
+# ---- present -------------------------------------------------------------------------------------------------
+
+
+def test_converged_is_three_reads_and_no_write(stubs):
+    stubs.by_tags([vpc()])
+    stubs.attributes()
+
+    result = stubs.manager().ensure_present(**SETTINGS)
+
+    assert stubs.calls == ["DescribeVpcs", "DescribeVpcAttribute", "DescribeVpcAttribute"]
+    assert result["changed"] is False
+    out = result["vpc"]
+    assert out["id"] == out["vpc_id"] == VPC_ID
+    assert out["cidr_block"] == CIDR and out["state"] == "available" and out["name"] == NAME
+    assert out["tags"] == ALL_TAGS
+    assert out["enable_dns_support"] is True and out["enable_dns_hostnames"] is True
+    assert out["cidr_block_association_set"][0]["cidr_block"] == CIDR
+    assert result["diff"]["before"] == result["diff"]["after"]
+    assert stubs.sleeps == []
+
+
+def test_attributes_not_set_are_not_read(stubs):
+    stubs.by_tags([vpc()])
+    settings = dict(SETTINGS, enable_dns_support=None, enable_dns_hostnames=None)
+    result = stubs.manager().ensure_present(**settings)
+    assert stubs.calls == ["DescribeVpcs"]
+    assert result["vpc"]["enable_dns_support"] is None
+
+
+def test_found_by_id(stubs):
+    stubs.by_id_filter([vpc()])
+    stubs.attributes()
+    result = stubs.manager().ensure_present(**dict(SETTINGS, vpc_id=VPC_ID))
+    assert result["changed"] is False and result["vpc"]["id"] == VPC_ID
+
+
+def test_a_missing_id_is_an_error(stubs):
+    stubs.by_id_filter([])
+    with pytest.raises(mod.VpcError, match="VPC %s does not exist" % VPC_ID):
+        stubs.manager().ensure_present(**dict(SETTINGS, vpc_id=VPC_ID))
+
+
+def test_a_missing_vpc_is_created_tagged_then_awaited_then_its_attributes_set(stubs):
+    stubs.by_tags([])
+    stubs.expect_create(state="pending")
+    # Right after creation the VPC may not be visible yet, then pending, then available.
+    stubs.not_found()
+    stubs.by_ids([vpc(state="pending")])
+    stubs.by_ids([vpc(state="available")])
+    stubs.expect_modify("EnableDnsSupport", True)
+    stubs.expect_modify("EnableDnsHostnames", True)
+
+    result = stubs.manager().ensure_present(**SETTINGS)
+
+    assert stubs.calls == [
+        "DescribeVpcs",
+        "CreateVpc",
+        "DescribeVpcs",
+        "DescribeVpcs",
+        "DescribeVpcs",
+        "ModifyVpcAttribute",
+        "ModifyVpcAttribute",
+    ]
+    assert "CreateTags" not in stubs.calls and "DescribeTags" not in stubs.calls  # born tagged
+    assert result["changed"] is True
+    out = result["vpc"]
+    assert out["id"] == VPC_ID and out["state"] == "available" and out["tags"] == ALL_TAGS
+    assert out["enable_dns_support"] is True and out["enable_dns_hostnames"] is True
+    assert result["diff"]["before"] == {}
+    assert result["diff"]["after"]["id"] == VPC_ID
+    assert stubs.sleeps == [mod.WAIT_DELAY, mod.WAIT_DELAY]
+
+
+def test_a_vpc_created_available_needs_no_wait(stubs):
+    stubs.by_tags([])
+    stubs.expect_create(state="available")
+    stubs.expect_modify("EnableDnsSupport", True)
+    stubs.expect_modify("EnableDnsHostnames", True)
+    stubs.manager().ensure_present(**SETTINGS)
+    assert stubs.sleeps == []
+
+
+def test_without_wait_a_pending_vpc_is_returned_pending(stubs):
+    stubs.by_tags([])
+    stubs.expect_create(state="pending")
+    stubs.expect_modify("EnableDnsHostnames", False)
+    result = stubs.manager(wait=False).ensure_present(
+        **dict(SETTINGS, enable_dns_support=None, enable_dns_hostnames=False)
+    )
+    assert stubs.calls == ["DescribeVpcs", "CreateVpc", "ModifyVpcAttribute"]
+    assert result["vpc"]["state"] == "pending" and result["vpc"]["enable_dns_hostnames"] is False
+
+
+def test_waiting_is_bounded(stubs):
+    times = iter([0, 100, 200, 301])
+    stubs.by_tags([])
+    stubs.expect_create(state="pending")
+    for attempt in range(2):
+        stubs.by_ids([vpc(state="pending")])
+    with pytest.raises(mod.VpcError, match=r"VPC %s is not available after 300 seconds" % VPC_ID):
+        stubs.manager(clock=lambda: next(times)).ensure_present(**SETTINGS)
+
+
+def test_creating_needs_a_cidr_block(stubs):
+    stubs.by_tags([])
+    with pytest.raises(mod.VpcError, match="cidr_block is required"):
+        stubs.manager().ensure_present(**dict(SETTINGS, cidr_block=None))
+
+
+def test_dns_attribute_drift_is_fixed_one_attribute_per_call(stubs):
+    stubs.by_tags([vpc()])
+    stubs.attributes(support=False, hostnames=False)
+    # Host names need DNS support: support goes first when host names are turned on.
+    stubs.expect_modify("EnableDnsSupport", True)
+    stubs.expect_modify("EnableDnsHostnames", True)
+
+    result = stubs.manager().ensure_present(**SETTINGS)
+
+    assert writes(stubs.calls) == ["ModifyVpcAttribute", "ModifyVpcAttribute"]
+    assert result["changed"] is True
+    assert result["vpc"]["enable_dns_support"] is True and result["vpc"]["enable_dns_hostnames"] is True
+    assert result["diff"]["before"]["enable_dns_hostnames"] is False
+    assert result["diff"]["after"]["enable_dns_hostnames"] is True
+
+
+def test_host_names_are_turned_off_before_dns_support(stubs):
+    stubs.by_tags([vpc()])
+    stubs.attributes(support=True, hostnames=True)
+    stubs.expect_modify("EnableDnsHostnames", False)
+    stubs.expect_modify("EnableDnsSupport", False)
+    result = stubs.manager().ensure_present(**dict(SETTINGS, enable_dns_support=False, enable_dns_hostnames=False))
+    assert result["changed"] is True
+
+
+def test_tag_drift_is_fixed_and_aws_tags_are_kept(stubs):
+    drifted = dict(ALL_TAGS, Site="elsewhere", Owner="someone", **{"aws:cloudformation:stack-name": "x"})
+    del drifted["ManagedBy"]
+    stubs.by_tags([vpc(tags=drifted)])
+    stubs.attributes()
+    stubs.stubber.add_response("delete_tags", {}, {"Resources": [VPC_ID], "Tags": [{"Key": "Owner"}]})
+    stubs.stubber.add_response(
+        "create_tags",
+        {},
+        {
+            "Resources": [VPC_ID],
+            "Tags": [{"Key": "ManagedBy", "Value": "ansible"}, {"Key": "Site", "Value": "us-east-1"}],
+        },
+    )
+
+    result = stubs.manager().ensure_present(**SETTINGS)
+
+    assert writes(stubs.calls) == ["DeleteTags", "CreateTags"]
+    assert result["changed"] is True
+    assert result["vpc"]["tags"] == dict(ALL_TAGS, **{"aws:cloudformation:stack-name": "x"})
+    assert result["diff"]["before"]["tags"]["Owner"] == "someone"
+    assert "Owner" not in result["diff"]["after"]["tags"]
+
+
+def test_extra_tags_stay_without_purge(stubs):
+    stubs.by_tags([vpc(tags=dict(ALL_TAGS, Owner="someone"))])
+    stubs.attributes()
+    result = stubs.manager().ensure_present(**dict(SETTINGS, purge_tags=False))
+    assert writes(stubs.calls) == []
+    assert result["vpc"]["tags"]["Owner"] == "someone"
+
+
+def test_a_vpc_whose_tag_matches_only_by_wildcard_is_not_ours(stubs):
+    # Filter values treat * as a wildcard: a VPC tagged Environment=x* would come back for Environment=x*.
+    tags = dict(TAGS, Environment="x*")
+    filters = TAG_FILTERS[:2] + [{"Name": "tag:Environment", "Values": ["x*"]}]
+    stubs.by_tags([vpc(tags=dict(ALL_TAGS, Environment="xyz"))], filters=filters)
+    stubs.expect_create(state="available", tags=dict(tags, Name=NAME))
+    stubs.expect_modify("EnableDnsSupport", True)
+    stubs.expect_modify("EnableDnsHostnames", True)
+    result = stubs.manager().ensure_present(**dict(SETTINGS, tags=tags))
+    assert result["changed"] is True
+
+
+def test_a_cidr_mismatch_is_an_error_before_any_write(stubs):
+    stubs.by_tags([vpc(cidr="10.1.0.0/16", tags=dict(ALL_TAGS, Owner="someone"))])
+
+    with pytest.raises(mod.VpcError) as error:
+        stubs.manager().ensure_present(**SETTINGS)
+
+    message = error.value.message
+    assert "primary CIDR block of VPC %s is 10.1.0.0/16, not 10.0.0.0/16" % VPC_ID in message
+    assert "cannot change" in message
+    assert stubs.calls == ["DescribeVpcs"]
+
+
+def test_two_matching_vpcs_are_an_error_naming_them(stubs):
+    stubs.by_tags([vpc(), vpc(vpc_id=OTHER_VPC_ID, cidr="10.1.0.0/16")])
+
+    with pytest.raises(mod.VpcError) as error:
+        stubs.manager().ensure_present(**SETTINGS)
+
+    message = error.value.message
+    assert message.startswith("2 VPCs match the tags Name=%s, Project=tap-infra, Environment=x" % NAME)
+    assert "%s (10.0.0.0/16, available)" % VPC_ID in message
+    assert "%s (10.1.0.0/16, available)" % OTHER_VPC_ID in message
+    assert writes(stubs.calls) == []
+
+
+def test_a_refused_create_names_the_vpc(stubs):
+    stubs.by_tags([])
+    stubs.stubber.add_client_error(
+        "create_vpc",
+        service_error_code="VpcLimitExceeded",
+        service_message="The maximum number of VPCs has been reached.",
+        http_status_code=400,
+    )
+    manager = stubs.manager()
+    with pytest.raises(mod.VpcError, match=r"the VPC %s \(10.0.0.0/16\) could not be created" % NAME):
+        manager.ensure_present(**SETTINGS)
+    assert manager.changed is False  # nothing was written
+
+
+def test_check_mode_writes_nothing(stubs):
+    stubs.by_tags([vpc(tags=dict(ALL_TAGS, Site="elsewhere"))])
+    stubs.attributes(hostnames=False)
+
+    result = stubs.manager(check_mode=True).ensure_present(**SETTINGS)
+
+    assert stubs.calls == ["DescribeVpcs", "DescribeVpcAttribute", "DescribeVpcAttribute"]
+    assert result["changed"] is True
+    assert result["vpc"]["tags"] == ALL_TAGS and result["vpc"]["enable_dns_hostnames"] is True
+
+
+def test_check_mode_on_an_empty_account(stubs):
+    stubs.by_tags([])
+    result = stubs.manager(check_mode=True).ensure_present(**SETTINGS)
+    assert stubs.calls == ["DescribeVpcs"]
+    assert result["changed"] is True
+    assert result["vpc"]["id"] is None and result["vpc"]["cidr_block"] == CIDR
+    assert result["diff"] == {
+        "before": {},
+        "after": {
+            "id": None,
+            "cidr_block": CIDR,
+            "enable_dns_support": True,
+            "enable_dns_hostnames": True,
+            "tags": ALL_TAGS,
+        },
+    }
+
+
+def test_check_mode_converged_reports_no_change(stubs):
+    stubs.by_tags([vpc()])
+    stubs.attributes()
+    assert stubs.manager(check_mode=True).ensure_present(**SETTINGS)["changed"] is False
+
+
+# ---- absent --------------------------------------------------------------------------------------------------
+
+
+def test_absent_deletes_the_vpc_found_by_its_tags(stubs):
+    stubs.by_tags([vpc()])
+    stubs.expect_delete()
+
+    result = stubs.manager().ensure_absent(name=NAME, tags=TAGS, match_tags=MATCH)
+
+    assert stubs.calls == ["DescribeVpcs", "DeleteVpc"]
+    assert result["changed"] is True
+    assert result["vpc"]["id"] == VPC_ID and result["vpc"]["state"] == "deleted"
+    assert result["diff"]["before"]["id"] == VPC_ID and result["diff"]["after"] == {}
+
+
+def test_absent_by_id(stubs):
+    stubs.by_id_filter([vpc()])
+    stubs.expect_delete()
+    assert stubs.manager().ensure_absent(vpc_id=VPC_ID)["changed"] is True
+
+
+def test_absent_when_already_gone_is_a_no_op(stubs):
+    stubs.by_id_filter([])
+    result = stubs.manager().ensure_absent(vpc_id=VPC_ID)
+    assert stubs.calls == ["DescribeVpcs"]
+    assert result["changed"] is False
+    assert result["vpc"] == {"id": VPC_ID, "tags": {}, "state": "absent"}
+
+
+def test_absent_tolerates_a_concurrent_delete(stubs):
+    stubs.by_tags([vpc()])
+    stubs.stubber.add_client_error(
+        "delete_vpc",
+        service_error_code="InvalidVpcID.NotFound",
+        service_message="The vpc ID '%s' does not exist" % VPC_ID,
+        http_status_code=400,
+    )
+    assert stubs.manager().ensure_absent(name=NAME, tags=TAGS, match_tags=MATCH)["changed"] is True
+
+
+def test_absent_retries_a_dependency_violation(stubs):
+    # The network interfaces of a deleted NAT gateway are released a while later.
+    stubs.by_tags([vpc()])
+    stubs.dependency_violation(times=2)
+    stubs.expect_delete()
+
+    result = stubs.manager(delete_attempts=3).ensure_absent(name=NAME, tags=TAGS, match_tags=MATCH)
+
+    assert stubs.calls.count("DeleteVpc") == 3
+    assert result["vpc"]["state"] == "deleted"
+
+
+def test_absent_fails_naming_the_vpc_when_the_dependency_stays(stubs):
+    stubs.by_tags([vpc()])
+    stubs.dependency_violation(times=3)
+
+    with pytest.raises(mod.VpcError) as error:
+        stubs.manager(delete_attempts=3).ensure_absent(name=NAME, tags=TAGS, match_tags=MATCH)
+
+    assert "VPC %s (10.0.0.0/16) still has dependencies after 3 attempts" % VPC_ID in error.value.message
+    assert error.value.exception.response["Error"]["Code"] == "DependencyViolation"
+    assert stubs.calls.count("DeleteVpc") == 3
+
+
+def test_absent_with_two_matching_vpcs_deletes_neither(stubs):
+    stubs.by_tags([vpc(), vpc(vpc_id=OTHER_VPC_ID)])
+    with pytest.raises(mod.VpcError, match="2 VPCs match"):
+        stubs.manager().ensure_absent(name=NAME, tags=TAGS, match_tags=MATCH)
+    assert writes(stubs.calls) == []
+
+
+def test_absent_in_check_mode_writes_nothing(stubs):
+    stubs.by_tags([vpc()])
+    result = stubs.manager(check_mode=True).ensure_absent(name=NAME, tags=TAGS, match_tags=MATCH)
+    assert stubs.calls == ["DescribeVpcs"]
+    assert result["changed"] is True and result["vpc"]["state"] == "deleted"
+
+
+# ---- main() through a fake module ------------------------------------------------------------------------
+
+
+class ModuleExit(Exception):
+    pass
+
+
+class FakeModule:
+    """Stands in for AnsibleAWSModule: params, check/diff flags, the client and exit calls."""
+
+    def __init__(self, params, stubs, check_mode=False, diff=False):
+        self.params = dict(
+            name=NAME,
+            vpc_id=None,
+            match_tags=MATCH,
+            cidr_block=CIDR,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags=TAGS,
+            purge_tags=True,
+            state="present",
+            wait=True,
+            wait_timeout=300,
+        )
+        self.params.update(params)
+        self.check_mode = check_mode
+        self._diff = diff
+        self._stubs = stubs
+        self.result = None
+        self.spec = None
+
+    def __call__(self, **kwargs):
+        self.spec = kwargs
+        return self
+
+    def client(self, service, retry_decorator=None):
+        assert service == "ec2"
+        return RetryingBotoClientWrapper(self._stubs.raw, NO_RETRY)
+
+    def exit_json(self, **result):
+        self.result = result
+        raise ModuleExit()
+
+    def fail_json(self, **result):
+        self.result = dict(result, failed=True)
+        raise ModuleExit()
+
+    def fail_json_aws(self, exception, msg=None, **kwargs):
+        self.fail_json(msg="%s: %s" % (msg, exception), **kwargs)
+
+
+def run_main(monkeypatch, fake):
+    monkeypatch.setattr(mod, "AnsibleAWSModule", fake)
+    with pytest.raises(ModuleExit):
+        mod.main()
+    return fake.result
+
+
+def test_main_check_mode_with_diff(stubs, monkeypatch):
+    stubs.by_tags([])
+    fake = FakeModule({}, stubs, check_mode=True, diff=True)
+
+    result = run_main(monkeypatch, fake)
+
+    assert result["changed"] is True
+    assert result["diff"]["before"] == {}
+    assert result["diff"]["after"]["tags"] == ALL_TAGS
+    assert result["vpc"]["id"] is None
+    assert fake.spec["supports_check_mode"] is True
+    assert stubs.calls == ["DescribeVpcs"]
+
+
+def test_main_without_diff_returns_no_diff(stubs, monkeypatch):
+    stubs.by_tags([vpc()])
+    stubs.attributes()
+    result = run_main(monkeypatch, FakeModule({}, stubs))
+    assert result["changed"] is False
+    assert "diff" not in result
+    assert result["vpc"]["id"] == VPC_ID
+
+
+def test_main_reports_a_cidr_mismatch(stubs, monkeypatch):
+    stubs.by_tags([vpc(cidr="10.1.0.0/16")])
+    result = run_main(monkeypatch, FakeModule({}, stubs))
+    assert result["failed"] is True and "cannot change" in result["msg"]
+    assert result["changed"] is False
+
+
+def test_main_reports_aws_errors(stubs, monkeypatch):
+    stubs.stubber.add_client_error(
+        "describe_vpcs",
+        service_error_code="UnauthorizedOperation",
+        service_message="You are not authorized to perform this operation.",
+        http_status_code=403,
+    )
+    result = run_main(monkeypatch, FakeModule({"state": "absent"}, stubs))
+    assert result["failed"] is True and "could not be converged" in result["msg"]
+
+
+def test_main_absent(stubs, monkeypatch):
+    stubs.by_id_filter([vpc()])
+    stubs.expect_delete()
+    result = run_main(monkeypatch, FakeModule({"state": "absent", "vpc_id": VPC_ID}, stubs))
+    assert result["changed"] is True and result["vpc"]["state"] == "deleted"
