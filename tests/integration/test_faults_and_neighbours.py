@@ -257,7 +257,10 @@ REPAIR_ACTIONS = {
     "kms:DisableKeyRotation": "rotation is an input (enable_key_rotation)",
     "kms:EnableKey": "an adopted key that was disabled",
     "kms:UpdateAlias": "an alias left on a key pending deletion or on another key",
-    "ec2:DeleteTags": "a tag added to a subnet by hand (tap.infra.ec2_vpc_subnets purges it)",
+    "ec2:DeleteTags": "a tag added to a subnet or route table by hand (ec2_vpc_subnets, ec2_vpc_route_tables purge it)",
+    "ec2:ReplaceRoute": "a route pointed elsewhere by hand (tap.infra.ec2_vpc_route_tables)",
+    "ec2:DeleteRoute": "a route added to a route table by hand (tap.infra.ec2_vpc_route_tables purges it)",
+    "ec2:ReplaceRouteTableAssociation": "a subnet moved to another route table by hand (ec2_vpc_route_tables)",
 }
 
 

@@ -206,7 +206,6 @@ route_tables:
 """
 
 import ipaddress
-import time
 
 try:
     import botocore
