@@ -257,7 +257,10 @@ REPAIR_ACTIONS = {
     "kms:DisableKeyRotation": "rotation is an input (enable_key_rotation)",
     "kms:EnableKey": "an adopted key that was disabled",
     "kms:UpdateAlias": "an alias left on a key pending deletion or on another key",
-    "ec2:DeleteTags": "a tag added to the VPC or a subnet by hand (tap.infra.ec2_vpc, ec2_vpc_subnets purge it)",
+    "ec2:DeleteTags": "a tag added by hand to the VPC, a subnet or a route table (the ec2_vpc* modules purge it)",
+    "ec2:ReplaceRoute": "a route pointed elsewhere by hand (tap.infra.ec2_vpc_route_tables)",
+    "ec2:DeleteRoute": "a route added to a route table by hand (tap.infra.ec2_vpc_route_tables purges it)",
+    "ec2:ReplaceRouteTableAssociation": "a subnet moved to another route table by hand (ec2_vpc_route_tables)",
 }
 
 
