@@ -258,6 +258,9 @@ REPAIR_ACTIONS = {
     "kms:EnableKey": "an adopted key that was disabled",
     "kms:UpdateAlias": "an alias left on a key pending deletion or on another key",
     "ec2:DeleteTags": "a tag added to a subnet by hand (tap.infra.ec2_vpc_subnets purges it)",
+    "ec2:AuthorizeSecurityGroupEgress": "a security group egress rule removed by hand",
+    "ec2:UpdateSecurityGroupRuleDescriptionsIngress": "a security group rule's description changed by hand",
+    "ec2:UpdateSecurityGroupRuleDescriptionsEgress": "a security group egress rule's description changed by hand",
 }
 
 
