@@ -362,7 +362,7 @@ def desired_atoms(rules, direction):
             if rule.get("ports"):
                 raise SecurityGroupError("%s rule %s: ports apply to tcp and udp only" % (direction, rule))
             ranges = [(None, None)]
-        sources = [(kind, normalise_source(kind, v)) for kind, _, _ in SOURCES for v in rule.get(kind) or []]
+        sources = [(kind, normalise_source(kind, v)) for kind in LIST_OF for v in rule.get(kind) or []]
         if not sources:
             raise SecurityGroupError(
                 "%s rule %s has no source: cidr_ip, cidr_ipv6, prefix_list_id or group_id" % (direction, rule)
@@ -404,7 +404,7 @@ def to_permissions(entries):
     """(atom key, source entry) pairs as IpPermissions, one per protocol and port range, in a stable order."""
     grouped = {}
     for key, entry in sorted(entries, key=lambda item: sort_key(item[0])):
-        proto, first, last, kind, _ = key
+        proto, first, last, kind = key[:4]
         perm = grouped.setdefault((proto, first, last), {"IpProtocol": proto})
         if first is not None:
             perm["FromPort"], perm["ToPort"] = first, last
@@ -446,7 +446,7 @@ def with_description(entry, desc):
 
 def full_permissions(perms):
     """Every list key present, as DescribeSecurityGroups returns them."""
-    return [dict({listed: [] for _, listed, _ in SOURCES}, **perm) for perm in perms]
+    return [dict({pair[0]: [] for pair in LIST_OF.values()}, **perm) for perm in perms]
 
 
 def flat_rules(atoms):
