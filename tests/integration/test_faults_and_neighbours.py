@@ -261,6 +261,9 @@ REPAIR_ACTIONS = {
     "ec2:ReplaceRoute": "a route pointed elsewhere by hand (tap.infra.ec2_vpc_route_tables)",
     "ec2:DeleteRoute": "a route added to a route table by hand (tap.infra.ec2_vpc_route_tables purges it)",
     "ec2:ReplaceRouteTableAssociation": "a subnet moved to another route table by hand (ec2_vpc_route_tables)",
+    "ec2:AuthorizeSecurityGroupEgress": "a security group egress rule removed by hand",
+    "ec2:UpdateSecurityGroupRuleDescriptionsIngress": "a security group rule's description changed by hand",
+    "ec2:UpdateSecurityGroupRuleDescriptionsEgress": "a security group egress rule's description changed by hand",
 }
 
 

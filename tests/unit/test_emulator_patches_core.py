@@ -55,3 +55,23 @@ def test_nat_gateways_are_filtered_by_their_tags(emulator):
     assert found(("tag-key", ["Mine"])) == [nats["mine"]]
     assert found(("tag-value", ["theirs"])) == [nats["theirs"]]
     assert found(("vpc-id", [vpc]), ("tag:Owner", ["theirs"])) == [nats["theirs"]]
+
+
+def test_default_security_group_admits_its_own_members(emulator):
+    ec2 = aws_client(emulator, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.22.0.0/16")["Vpc"]["VpcId"]
+    default = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]
+    group_id = default["GroupId"]
+    [inbound] = default["IpPermissions"]
+    assert inbound["IpProtocol"] == "-1"
+    assert [pair["GroupId"] for pair in inbound["UserIdGroupPairs"]] == [group_id]
+    assert [r["CidrIp"] for p in default["IpPermissionsEgress"] for r in p["IpRanges"]] == ["0.0.0.0/0"]
+    ec2.revoke_security_group_ingress(
+        GroupId=group_id, IpPermissions=[{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": group_id}]}]
+    )
+    assert ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]["IpPermissions"] == []
+    # a group the stack creates has no inbound rule
+    other = ec2.create_security_group(GroupName="plain", Description="plain", VpcId=vpc)["GroupId"]
+    assert ec2.describe_security_groups(GroupIds=[other])["SecurityGroups"][0]["IpPermissions"] == []

@@ -10,6 +10,7 @@ import importlib
 PATCH_MODULES = [
     "ec2_tag_resource_types",
     "ec2_nat_gateway_tag_filters",
+    "ec2_default_security_group_rules",
     "kms_key_arn",
     "dynamodb_table_id",
     "dynamodb_replicas",
