@@ -258,6 +258,9 @@ REPAIR_ACTIONS = {
     "kms:EnableKey": "an adopted key that was disabled",
     "kms:UpdateAlias": "an alias left on a key pending deletion or on another key",
     "ec2:DeleteTags": "a tag added to a subnet by hand (tap.infra.ec2_vpc_subnets purges it)",
+    "elasticloadbalancing:ModifyRule": "a rule changed by hand, or another site's load balancer re-created",
+    "elasticloadbalancing:DeleteRule": "a rule added by hand, or a site removed (tap.infra.elb_listener_rules purges it)",
+    "elasticloadbalancing:SetRulePriorities": "the sites reordered (tap.infra.elb_listener_rules moves the rules)",
 }
 
 

@@ -16,7 +16,7 @@ description:
   - Creates, changes, reprioritises and deletes the non-default rules of one Application Load Balancer listener,
     given by its ARN, so that they are exactly O(rules) (with O(purge_rules=true)).
   - One C(DescribeRules) call (paginated) reads every rule of the listener; when everything matches, that is the only
-    call. M(amazon.aws.elb_application_lb) converges the whole load balancer (about 12 reads) to do the same.
+    call. M(amazon.aws.elb_application_lb) converges the whole load balancer (about 10 reads) to do the same.
   - A rule is identified by its conditions and actions first, then by its priority. A rule listed with the
     conditions and actions of an existing rule keeps that rule and, when the priority differs, moves it
     (C(SetRulePriorities)), so a route never disappears while rules are reordered. A listed rule without such a
