@@ -264,6 +264,9 @@ REPAIR_ACTIONS = {
     "ec2:AuthorizeSecurityGroupEgress": "a security group egress rule removed by hand",
     "ec2:UpdateSecurityGroupRuleDescriptionsIngress": "a security group rule's description changed by hand",
     "ec2:UpdateSecurityGroupRuleDescriptionsEgress": "a security group egress rule's description changed by hand",
+    "elasticloadbalancing:ModifyRule": "a rule changed by hand, or another site's load balancer re-created",
+    "elasticloadbalancing:DeleteRule": "a rule added by hand, or a site removed (tap.infra.elb_listener_rules purges it)",
+    "elasticloadbalancing:SetRulePriorities": "the sites reordered (tap.infra.elb_listener_rules moves the rules)",
 }
 
 
