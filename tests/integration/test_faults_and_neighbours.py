@@ -265,7 +265,7 @@ REPAIR_ACTIONS = {
     "ec2:UpdateSecurityGroupRuleDescriptionsIngress": "a security group rule's description changed by hand",
     "ec2:UpdateSecurityGroupRuleDescriptionsEgress": "a security group egress rule's description changed by hand",
     "elasticloadbalancing:ModifyRule": "a rule changed by hand, or another site's load balancer re-created",
-    "elasticloadbalancing:DeleteRule": "a rule added by hand, or a site removed (tap.infra.elb_listener_rules purges it)",
+    "elasticloadbalancing:DeleteRule": "a rule added by hand, or a site removed (elb_listener_rules purges it)",
     "elasticloadbalancing:SetRulePriorities": "the sites reordered (tap.infra.elb_listener_rules moves the rules)",
 }
 
