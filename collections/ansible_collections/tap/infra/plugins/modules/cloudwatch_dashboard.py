@@ -131,20 +131,19 @@ widgets:
 """
 
 import json
-
-try:
-    import botocore
-except ImportError:
-    pass  # protected by AnsibleAWSModule
+from functools import partial
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
 
 
-class DashboardBodyError(ValueError):
+class DashboardBodyError(ModuleError):
     """The body given is not a JSON object."""
 
 
@@ -281,22 +280,14 @@ def main():
         required_if=[("state", "present", ["body"])],
         supports_check_mode=True,
     )
-    client = module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff(retries=10))
+    client = module.client("cloudwatch", retry_decorator=RETRY_DECORATOR)
     manager = DashboardManager(client, check_mode=module.check_mode)
     name = module.params["name"]
-    try:
-        if module.params["state"] == "present":
-            result = manager.ensure_present(name, module.params["body"])
-        else:
-            result = manager.ensure_absent(name)
-    except DashboardBodyError as exc:
-        module.fail_json(msg=str(exc))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        module.fail_json_aws(exc, msg="CloudWatch dashboard %s could not be converged" % name)
-
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    if module.params["state"] == "present":
+        ensure = partial(manager.ensure_present, name, module.params["body"])
+    else:
+        ensure = partial(manager.ensure_absent, name)
+    converge(module, ensure, "CloudWatch dashboard %s could not be converged" % name)
 
 
 if __name__ == "__main__":

@@ -270,11 +270,6 @@ tags:
 
 import time
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -284,6 +279,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as GlobalTableError
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
 
 KEY_TYPES = {"STRING": "S", "NUMBER": "N", "BINARY": "B"}
 REPLICA_IN_PROGRESS = ("CREATING", "UPDATING", "DELETING", "ARCHIVING")
@@ -295,15 +293,6 @@ POLL_SECONDS = 10
 RETRY_DECORATOR = AWSRetry.jittered_backoff(
     retries=10, delay=3, max_delay=60, catch_extra_error_codes=["LimitExceededException", "ResourceInUseException"]
 )
-
-
-class GlobalTableError(Exception):
-    """A failure to report with fail_json; `exception` is the AWS error, if any."""
-
-    def __init__(self, msg, exception=None):
-        super().__init__(msg)
-        self.msg = msg
-        self.exception = exception
 
 
 class GlobalTableManager:
@@ -745,20 +734,12 @@ def _same_key(wanted, current_arn):
 
 def run(module, client):
     manager = GlobalTableManager(client, module.params, module.region, check_mode=module.check_mode)
-    try:
-        if module.params["state"] == "present":
-            result = manager.ensure_present()
-        else:
-            result = manager.ensure_absent()
-    except GlobalTableError as e:
-        if e.exception is not None:
-            module.fail_json_aws(e.exception, msg=e.msg)
-        module.fail_json(msg=e.msg)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to manage DynamoDB table %s" % module.params["name"])
-    if module._diff:
-        result["diff"] = manager.diff
-    module.exit_json(**result)
+
+    def ensure():
+        result = manager.ensure_present() if module.params["state"] == "present" else manager.ensure_absent()
+        return dict(result, diff=manager.diff)
+
+    converge(module, ensure, "Failed to manage DynamoDB table %s" % module.params["name"])
 
 
 def main():

@@ -196,8 +196,8 @@ vpc:
       sample: "123456789012"
 """
 
-import ipaddress
 import time
+from functools import partial
 
 try:
     import botocore
@@ -206,51 +206,34 @@ except ImportError:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-RETRY_DECORATOR = AWSRetry.jittered_backoff(retries=10)
+from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as VpcError
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import error_code
+from ansible_collections.tap.infra.plugins.module_utils.common import paginated
+from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import DEPENDENCY_ATTEMPTS
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import DEPENDENCY_DELAY
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import consistency_retry
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import dependency_retry
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import normalise_cidr
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
+
 # Right after CreateVpc, other calls may not see the VPC yet (EC2 is eventually consistent).
-NEW_VPC_RETRY = AWSRetry.jittered_backoff(
-    retries=10, delay=2, max_delay=15, catch_extra_error_codes=["InvalidVpcID.NotFound"]
-)
-# Network interfaces of deleted NAT gateways, load balancers and DB instances linger for a while: DeleteVpc is
-# retried on DependencyViolation, at most this many attempts (jittered back-off, 5 s doubling up to 30 s).
-DEPENDENCY_ATTEMPTS = 15
-DEPENDENCY_DELAY = 5
+NEW_VPC_RETRY = consistency_retry(["InvalidVpcID.NotFound"])
 WAIT_DELAY = 2
 # Module option -> (DescribeVpcAttribute Attribute, response / ModifyVpcAttribute key).
 ATTRIBUTES = {
     "enable_dns_support": ("enableDnsSupport", "EnableDnsSupport"),
     "enable_dns_hostnames": ("enableDnsHostnames", "EnableDnsHostnames"),
 }
-
-
-class VpcError(Exception):
-    """A failure with a message for the user (and the botocore exception when there is one)."""
-
-    def __init__(self, message, exception=None):
-        super().__init__(message)
-        self.message = message
-        self.exception = exception
-
-
-def normalise_cidr(cidr):
-    """The CIDR block as EC2 writes it; refuses what is not an IPv4 network address."""
-    try:
-        return str(ipaddress.IPv4Network((cidr or "").strip(), strict=True))
-    except ValueError as e:
-        raise VpcError("%s is not an IPv4 CIDR block (a network address and a prefix length): %s" % (cidr, e))
-
-
-def error_code(exception):
-    """The AWS error code of a botocore exception (None for a connection error and the like)."""
-    return getattr(exception, "response", {}).get("Error", {}).get("Code")
 
 
 def desired_tags(name, tags):
@@ -317,11 +300,8 @@ class VpcManager:
         # Overridable so tests do not sleep.
         self.new_vpc_retry = new_vpc_retry or NEW_VPC_RETRY
         self.delete_attempts = delete_attempts or DEPENDENCY_ATTEMPTS
-        self.delete_retry = AWSRetry.jittered_backoff(
-            retries=self.delete_attempts,
-            delay=DEPENDENCY_DELAY if delete_delay is None else delete_delay,
-            max_delay=30,
-            catch_extra_error_codes=["DependencyViolation"],
+        self.delete_retry = dependency_retry(
+            self.delete_attempts, DEPENDENCY_DELAY if delete_delay is None else delete_delay
         )
         self.sleep = sleep
         self.clock = clock
@@ -330,8 +310,7 @@ class VpcManager:
     # ---- reads --------------------------------------------------------------------------------------------
 
     def describe(self, **params):
-        result = paginated_query_with_retries(self.client, "describe_vpcs", retry_decorator=RETRY_DECORATOR, **params)
-        return result.get("Vpcs", [])
+        return paginated(self.client, "describe_vpcs", "Vpcs", **params)
 
     def find(self, vpc_id=None, tags=None):
         """The one VPC with this id, or with these tags (None when there is none); refuses several."""
@@ -397,12 +376,9 @@ class VpcManager:
 
     def set_attribute(self, vpc_id, option, value, new=False):
         attribute, key = ATTRIBUTES[option]
-        call = self.client.modify_vpc_attribute
         try:
-            if new:
-                self.new_vpc_retry(call)(VpcId=vpc_id, **{key: {"Value": value}})
-            else:
-                call(VpcId=vpc_id, aws_retry=True, **{key: {"Value": value}})
+            call = caller(self.client, self.new_vpc_retry if new else None)
+            call("modify_vpc_attribute", VpcId=vpc_id, **{key: {"Value": value}})
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             raise VpcError("the %s attribute of %s could not be set to %s" % (attribute, vpc_id, value), e)
 
@@ -418,19 +394,13 @@ class VpcManager:
             self.set_attribute(vpc_id, option, changes[option], new=new)
 
     def fix_tags(self, vpc_id, to_set, to_unset):
-        """Tags removed, then tags set, each in key order (compare_aws_tags' order depends on a set)."""
         try:
-            if to_unset:
-                self.client.delete_tags(
-                    Resources=[vpc_id], Tags=[{"Key": key} for key in sorted(to_unset)], aws_retry=True
-                )
-            if to_set:
-                tags = ansible_dict_to_boto3_tag_list(dict(sorted(to_set.items())))
-                self.client.create_tags(Resources=[vpc_id], Tags=tags, aws_retry=True)
+            update_tags(caller(self.client), vpc_id, to_set, to_unset)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             raise VpcError("the tags of %s could not be updated" % vpc_id, e)
 
     def delete(self, vpc):
+        # Retried on DependencyViolation: interfaces of deleted NAT gateways, load balancers and DB instances linger.
         try:
             self.delete_retry(self.client.delete_vpc)(VpcId=vpc["VpcId"])
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
@@ -504,11 +474,9 @@ class VpcManager:
             if not self.check_mode:
                 self.fix_tags(vpc_id, to_set, to_unset)
             self.changed = True
-            new_tags = {k: v for k, v in result["tags"].items() if k not in to_unset}
-            new_tags.update(to_set)
-            result["tags"] = new_tags
-            if "Name" in new_tags:
-                result["name"] = new_tags["Name"]
+            result["tags"] = updated_tags(result["tags"], to_set, to_unset)
+            if "Name" in result["tags"]:
+                result["name"] = result["tags"]["Name"]
 
         changes = {option: value for option, value in attributes.items() if read[option] != value}
         if changes:
@@ -589,34 +557,28 @@ def main():
         wait=params["wait"],
         wait_timeout=params["wait_timeout"],
     )
+    if params["state"] == "present":
+        ensure = partial(
+            manager.ensure_present,
+            name=params["name"],
+            vpc_id=params["vpc_id"],
+            cidr_block=params["cidr_block"],
+            tags=params["tags"],
+            match_tags=params["match_tags"],
+            purge_tags=params["purge_tags"],
+            enable_dns_support=params["enable_dns_support"],
+            enable_dns_hostnames=params["enable_dns_hostnames"],
+        )
+    else:
+        ensure = partial(
+            manager.ensure_absent,
+            name=params["name"],
+            vpc_id=params["vpc_id"],
+            tags=params["tags"],
+            match_tags=params["match_tags"],
+        )
     what = params["vpc_id"] or params["name"]
-    try:
-        if params["state"] == "present":
-            result = manager.ensure_present(
-                name=params["name"],
-                vpc_id=params["vpc_id"],
-                cidr_block=params["cidr_block"],
-                tags=params["tags"],
-                match_tags=params["match_tags"],
-                purge_tags=params["purge_tags"],
-                enable_dns_support=params["enable_dns_support"],
-                enable_dns_hostnames=params["enable_dns_hostnames"],
-            )
-        else:
-            result = manager.ensure_absent(
-                name=params["name"], vpc_id=params["vpc_id"], tags=params["tags"], match_tags=params["match_tags"]
-            )
-    except VpcError as e:
-        if e.exception is not None:
-            module.fail_json_aws(e.exception, msg=e.message, changed=manager.changed)
-        module.fail_json(msg=e.message, changed=manager.changed)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="the VPC %s could not be converged" % what, changed=manager.changed)
-
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    converge(module, ensure, "the VPC %s could not be converged" % what, manager)
 
 
 if __name__ == "__main__":

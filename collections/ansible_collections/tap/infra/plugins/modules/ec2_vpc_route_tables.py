@@ -206,21 +206,29 @@ route_tables:
 """
 
 import ipaddress
+from functools import partial
 
 try:
     import botocore
 except ImportError:
     pass  # protected by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-RETRY_DECORATOR = AWSRetry.jittered_backoff(retries=10)
+from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RouteTablesError
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import error_code
+from ansible_collections.tap.infra.plugins.module_utils.common import paginated
+from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import consistency_retry
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
+
 # Right after CreateRouteTable (or CreateNatGateway, in an earlier task), other calls may not see the new
 # resource yet: EC2 is eventually consistent. Bounded: 10 attempts, 2 s doubling up to 15 s (jittered).
 NOT_YET_VISIBLE = [
@@ -231,13 +239,9 @@ NOT_YET_VISIBLE = [
     "NatGatewayNotFound",
     "InvalidSubnetID.NotFound",
 ]
-NEW_RESOURCE_RETRY = AWSRetry.jittered_backoff(
-    retries=10, delay=2, max_delay=15, catch_extra_error_codes=NOT_YET_VISIBLE
-)
+NEW_RESOURCE_RETRY = consistency_retry(NOT_YET_VISIBLE)
 # DeleteRouteTable right after DisassociateRouteTable may still see the association.
-DEPENDENCY_RETRY = AWSRetry.jittered_backoff(
-    retries=10, delay=2, max_delay=15, catch_extra_error_codes=["DependencyViolation"]
-)
+DEPENDENCY_RETRY = consistency_retry(["DependencyViolation"])
 # Targets of a route as DescribeRouteTables returns them (a route to an instance also names its interface).
 TARGET_KEYS = (
     ("GatewayId", "gateway_id"),
@@ -252,20 +256,6 @@ TARGET_KEYS = (
     ("CoreNetworkArn", "core_network_arn"),
 )
 LIVE_ASSOCIATION = ("associated", "associating")
-
-
-class RouteTablesError(Exception):
-    """A failure with a message for the user (and the botocore exception when there is one)."""
-
-    def __init__(self, message, exception=None):
-        super().__init__(message)
-        self.message = message
-        self.exception = exception
-
-
-def error_code(exception):
-    """The AWS error code of a botocore exception (None for a connection error and the like)."""
-    return getattr(exception, "response", {}).get("Error", {}).get("Code")
 
 
 def normalise_dest(dest):
@@ -456,22 +446,14 @@ class RouteTablesManager:
 
     def tables_of(self, vpc_id):
         """Every route table of the VPC, with tags, associations and routes: the one read of a converged run."""
-        result = paginated_query_with_retries(
-            self.client,
-            "describe_route_tables",
-            retry_decorator=RETRY_DECORATOR,
-            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}],
-        )
-        return result.get("RouteTables", [])
+        filters = [{"Name": "vpc-id", "Values": [vpc_id]}]
+        return paginated(self.client, "describe_route_tables", "RouteTables", Filters=filters)
 
     # ---- writes -------------------------------------------------------------------------------------------
 
     def call(self, method, new, **params):
         """A write; retried while a resource made moments ago is not yet visible when `new` says so."""
-        function = getattr(self.client, method)
-        if new:
-            return self.new_resource_retry(function)(**params)
-        return function(aws_retry=True, **params)
+        return caller(self.client, self.new_resource_retry if new else None)(method, **params)
 
     def create(self, vpc_id, spec):
         tags = spec["tags"] if spec["tags"] is not None else {"Name": spec["name"]}
@@ -485,13 +467,8 @@ class RouteTablesManager:
         return table
 
     def fix_tags(self, table_id, name, to_set, to_unset, new):
-        """Tags removed, then tags set, each in key order (compare_aws_tags' order depends on a set)."""
         try:
-            if to_unset:
-                self.call("delete_tags", new, Resources=[table_id], Tags=[{"Key": key} for key in sorted(to_unset)])
-            if to_set:
-                tags = ansible_dict_to_boto3_tag_list(dict(sorted(to_set.items())))
-                self.call("create_tags", new, Resources=[table_id], Tags=tags)
+            update_tags(caller(self.client, self.new_resource_retry if new else None), table_id, to_set, to_unset)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             raise RouteTablesError("the tags of route table %s (%s) could not be updated" % (name, table_id), e)
 
@@ -595,9 +572,7 @@ class RouteTablesManager:
         if not self.check_mode:
             self.fix_tags(table.get("RouteTableId"), spec["name"], to_set, to_unset, new)
         self.changed = True
-        tags = {k: v for k, v in current.items() if k not in to_unset}
-        tags.update(to_set)
-        table["Tags"] = ansible_dict_to_boto3_tag_list(tags)
+        table["Tags"] = ansible_dict_to_boto3_tag_list(updated_tags(current, to_set, to_unset))
 
     def converge_routes(self, table, spec, new):
         if spec["routes"] is None:
@@ -772,24 +747,11 @@ def main():
     params = module.params
     manager = RouteTablesManager(module.client("ec2", retry_decorator=RETRY_DECORATOR), check_mode=module.check_mode)
     vpc_id = params["vpc_id"]
-    try:
-        if params["state"] == "present":
-            result = manager.ensure_present(vpc_id, params["route_tables"], purge_tags=params["purge_tags"])
-        else:
-            result = manager.ensure_absent(vpc_id, params["route_tables"])
-    except RouteTablesError as e:
-        if e.exception is not None:
-            module.fail_json_aws(e.exception, msg=e.message, changed=manager.changed)
-        module.fail_json(msg=e.message, changed=manager.changed)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="the route tables of %s could not be converged" % vpc_id, changed=manager.changed)
-
-    for warning in manager.warnings:
-        module.warn(warning)
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    if params["state"] == "present":
+        ensure = partial(manager.ensure_present, vpc_id, params["route_tables"], purge_tags=params["purge_tags"])
+    else:
+        ensure = partial(manager.ensure_absent, vpc_id, params["route_tables"])
+    converge(module, ensure, "the route tables of %s could not be converged" % vpc_id, manager)
 
 
 if __name__ == "__main__":

@@ -261,19 +261,24 @@ except ImportError:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-RETRY_DECORATOR = AWSRetry.jittered_backoff(retries=10)
+from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SecurityGroupError
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import error_code
+from ansible_collections.tap.infra.plugins.module_utils.common import paginated
+from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import consistency_retry
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
+
 # Right after CreateSecurityGroup, other calls may not see the group yet (EC2 is eventually consistent).
-NEW_GROUP_RETRY = AWSRetry.jittered_backoff(
-    retries=10, delay=2, max_delay=15, catch_extra_error_codes=["InvalidGroup.NotFound"]
-)
+NEW_GROUP_RETRY = consistency_retry(["InvalidGroup.NotFound"])
 DEPENDENCY_DELAY = 5
 DEPENDENCY_MAX_DELAY = 30
 DEFAULT_GROUP = "default"
@@ -292,20 +297,6 @@ SOURCES = (
 LIST_OF = {kind: (listed, field) for kind, listed, field in SOURCES}
 # AWS's outbound rule of a new group: all IPv4 traffic.
 DEFAULT_EGRESS = [{"proto": "-1", "cidr_ip": ["0.0.0.0/0"]}]
-
-
-class SecurityGroupError(Exception):
-    """A failure with a message for the user (and the botocore exception when there is one)."""
-
-    def __init__(self, message, exception=None):
-        super().__init__(message)
-        self.message = message
-        self.exception = exception
-
-
-def error_code(exception):
-    """The AWS error code of a botocore exception (None for a connection error and the like)."""
-    return getattr(exception, "response", {}).get("Error", {}).get("Code")
 
 
 # ---- rules as atoms: (protocol, from port, to port, source kind, source) -> description ------------------------
@@ -482,10 +473,7 @@ class SecurityGroupManager:
     # ---- reads --------------------------------------------------------------------------------------------
 
     def describe(self, filters):
-        result = paginated_query_with_retries(
-            self.client, "describe_security_groups", retry_decorator=RETRY_DECORATOR, Filters=filters
-        )
-        groups = result.get("SecurityGroups", [])
+        groups = paginated(self.client, "describe_security_groups", "SecurityGroups", Filters=filters)
         if len(groups) > 1:
             raise SecurityGroupError(
                 "%d security groups match %s: %s" % (len(groups), filters, ", ".join(g["GroupId"] for g in groups))
@@ -506,9 +494,7 @@ class SecurityGroupManager:
 
     def call(self, new, method, what, **params):
         try:
-            if new:
-                return self.new_group_retry(getattr(self.client, method))(**params)
-            return getattr(self.client, method)(aws_retry=True, **params)
+            return caller(self.client, self.new_group_retry if new else None)(method, **params)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             raise SecurityGroupError("%s of security group %s failed" % (what, params.get("GroupId")), e)
 
@@ -522,13 +508,12 @@ class SecurityGroupManager:
             raise SecurityGroupError("security group %s could not be created in %s" % (name, vpc_id), e)
 
     def fix_tags(self, group_id, to_set, to_unset, new=False):
-        """Tags removed, then tags set, each in key order (compare_aws_tags' order depends on a set)."""
-        if to_unset:
-            tags = [{"Key": key} for key in sorted(to_unset)]
-            self.call(new, "delete_tags", "DeleteTags", Resources=[group_id], Tags=tags)
-        if to_set:
-            tags = ansible_dict_to_boto3_tag_list(dict(sorted(to_set.items())))
-            self.call(new, "create_tags", "CreateTags", Resources=[group_id], Tags=tags)
+        operations = {"delete_tags": "DeleteTags", "create_tags": "CreateTags"}  # as a failure names them
+
+        def call(method, **params):
+            return self.call(new, method, operations[method], **params)
+
+        update_tags(call, group_id, to_set, to_unset)
 
     def revoke(self, group_id, direction, entries, new=False):
         method = "revoke_security_group_%s" % direction
@@ -658,8 +643,7 @@ class SecurityGroupManager:
                 self.changed = True
                 if not self.check_mode and group.get("GroupId"):
                     self.fix_tags(group["GroupId"], to_set, to_unset, new=new)
-                current_tags = {k: v for k, v in current_tags.items() if k not in to_unset}
-                current_tags.update(to_set)
+                current_tags = updated_tags(current_tags, to_set, to_unset)
 
         after_in = self.converge_rules(group, "ingress", ingress, new=new)
         after_out = self.converge_rules(group, "egress", egress, new=new)
@@ -782,24 +766,8 @@ def main():
         module.fail_json(msg="with state=absent, group_id, or name and vpc_id, are required")
     manager = SecurityGroupManager(module.client("ec2", retry_decorator=RETRY_DECORATOR), check_mode=module.check_mode)
     what = params["group_id"] or "%s in %s" % (params["name"], params["vpc_id"])
-    try:
-        if params["state"] == "present":
-            result = manager.ensure_present(params)
-        else:
-            result = manager.ensure_absent(params)
-    except SecurityGroupError as e:
-        if e.exception is not None:
-            module.fail_json_aws(e.exception, msg=e.message, changed=manager.changed)
-        module.fail_json(msg=e.message, changed=manager.changed)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="security group %s could not be converged" % what, changed=manager.changed)
-
-    for warning in manager.warnings:
-        module.warn(warning)
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    ensure = manager.ensure_present if params["state"] == "present" else manager.ensure_absent
+    converge(module, lambda: ensure(params), "security group %s could not be converged" % what, manager)
 
 
 if __name__ == "__main__":

@@ -172,58 +172,40 @@ subnets:
       sample: available
 """
 
-import ipaddress
 import re
 import time
+from functools import partial
 
 try:
     import botocore
 except ImportError:
     pass  # protected by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-RETRY_DECORATOR = AWSRetry.jittered_backoff(retries=10)
+from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SubnetsError
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import error_code
+from ansible_collections.tap.infra.plugins.module_utils.common import paginated
+from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import DEPENDENCY_ATTEMPTS
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import DEPENDENCY_DELAY
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import consistency_retry
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import dependency_retry
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import normalise_cidr
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
+
 # Right after CreateSubnet, other calls may not see the subnet yet (EC2 is eventually consistent).
-NEW_SUBNET_RETRY = AWSRetry.jittered_backoff(
-    retries=10, delay=2, max_delay=15, catch_extra_error_codes=["InvalidSubnetID.NotFound"]
-)
-# Network interfaces of deleted load balancers, NAT gateways and functions linger for a while: DeleteSubnet
-# is retried on DependencyViolation, at most this many attempts (jittered back-off, 5 s doubling up to 30 s).
-DEPENDENCY_ATTEMPTS = 15
-DEPENDENCY_DELAY = 5
+NEW_SUBNET_RETRY = consistency_retry(["InvalidSubnetID.NotFound"])
 WAIT_DELAY = 3
 FAILED_STATES = ("failed", "failed-insufficient-capacity")
 # Zone IDs (use1-az1, usw2-lax1-az1) as opposed to zone names (us-east-1a, us-west-2-lax-1a).
 ZONE_ID = re.compile(r"^[a-z]+[0-9]+(-[a-z]+[0-9]+)?-az[0-9]+$")
-
-
-class SubnetsError(Exception):
-    """A failure with a message for the user (and the botocore exception when there is one)."""
-
-    def __init__(self, message, exception=None):
-        super().__init__(message)
-        self.message = message
-        self.exception = exception
-
-
-def normalise_cidr(cidr):
-    """The CIDR block as EC2 writes it; refuses what is not an IPv4 network address."""
-    try:
-        return str(ipaddress.IPv4Network((cidr or "").strip(), strict=True))
-    except ValueError as e:
-        raise SubnetsError("%s is not an IPv4 CIDR block (a network address and a prefix length): %s" % (cidr, e))
-
-
-def error_code(exception):
-    """The AWS error code of a botocore exception (None for a connection error and the like)."""
-    return getattr(exception, "response", {}).get("Error", {}).get("Code")
 
 
 def is_zone_id(az):
@@ -294,11 +276,8 @@ class SubnetsManager:
         # Overridable so tests do not sleep.
         self.new_subnet_retry = new_subnet_retry or NEW_SUBNET_RETRY
         self.delete_attempts = delete_attempts or DEPENDENCY_ATTEMPTS
-        self.delete_retry = AWSRetry.jittered_backoff(
-            retries=self.delete_attempts,
-            delay=DEPENDENCY_DELAY if delete_delay is None else delete_delay,
-            max_delay=30,
-            catch_extra_error_codes=["DependencyViolation"],
+        self.delete_retry = dependency_retry(
+            self.delete_attempts, DEPENDENCY_DELAY if delete_delay is None else delete_delay
         )
         self.sleep = sleep
         self.clock = clock
@@ -307,10 +286,7 @@ class SubnetsManager:
     # ---- reads --------------------------------------------------------------------------------------------
 
     def describe(self, **params):
-        result = paginated_query_with_retries(
-            self.client, "describe_subnets", retry_decorator=RETRY_DECORATOR, **params
-        )
-        return result.get("Subnets", [])
+        return paginated(self.client, "describe_subnets", "Subnets", **params)
 
     def subnets_of(self, vpc_id):
         """Every subnet of the VPC (tags included), by CIDR block: the one read of a converged run."""
@@ -372,29 +348,20 @@ class SubnetsManager:
             raise SubnetsError("subnet %s could not be created in %s (%s)" % (spec["cidr"], vpc_id, spec["az"]), e)
 
     def set_map_public(self, subnet_id, value, new=False):
-        call = self.client.modify_subnet_attribute
         try:
-            if new:
-                self.new_subnet_retry(call)(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": value})
-            else:
-                call(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": value}, aws_retry=True)
+            call = caller(self.client, self.new_subnet_retry if new else None)
+            call("modify_subnet_attribute", SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": value})
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             raise SubnetsError("MapPublicIpOnLaunch of subnet %s could not be set to %s" % (subnet_id, value), e)
 
     def fix_tags(self, subnet_id, to_set, to_unset):
-        """Tags removed, then tags set, each in key order (compare_aws_tags' order depends on a set)."""
         try:
-            if to_unset:
-                self.client.delete_tags(
-                    Resources=[subnet_id], Tags=[{"Key": key} for key in sorted(to_unset)], aws_retry=True
-                )
-            if to_set:
-                tags = ansible_dict_to_boto3_tag_list(dict(sorted(to_set.items())))
-                self.client.create_tags(Resources=[subnet_id], Tags=tags, aws_retry=True)
+            update_tags(caller(self.client), subnet_id, to_set, to_unset)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             raise SubnetsError("the tags of subnet %s could not be updated" % subnet_id, e)
 
     def delete(self, subnet):
+        # Retried on DependencyViolation: interfaces of deleted load balancers, NAT gateways and functions linger.
         try:
             self.delete_retry(self.client.delete_subnet)(SubnetId=subnet["SubnetId"])
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
@@ -462,9 +429,7 @@ class SubnetsManager:
                     if not self.check_mode:
                         self.fix_tags(result["id"], to_set, to_unset)
                     self.changed = True
-                    tags = {k: v for k, v in result["tags"].items() if k not in to_unset}
-                    tags.update(to_set)
-                    result["tags"] = tags
+                    result["tags"] = updated_tags(result["tags"], to_set, to_unset)
             if result["map_public"] != spec["map_public"]:
                 if not self.check_mode:
                     self.set_map_public(result["id"], spec["map_public"])
@@ -549,22 +514,11 @@ def main():
         wait_timeout=params["wait_timeout"],
     )
     vpc_id = params["vpc_id"]
-    try:
-        if params["state"] == "present":
-            result = manager.ensure_present(vpc_id, params["subnets"], purge_tags=params["purge_tags"])
-        else:
-            result = manager.ensure_absent(vpc_id, params["subnets"])
-    except SubnetsError as e:
-        if e.exception is not None:
-            module.fail_json_aws(e.exception, msg=e.message, changed=manager.changed)
-        module.fail_json(msg=e.message, changed=manager.changed)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="the subnets of %s could not be converged" % vpc_id, changed=manager.changed)
-
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    if params["state"] == "present":
+        ensure = partial(manager.ensure_present, vpc_id, params["subnets"], purge_tags=params["purge_tags"])
+    else:
+        ensure = partial(manager.ensure_absent, vpc_id, params["subnets"])
+    converge(module, ensure, "the subnets of %s could not be converged" % vpc_id, manager)
 
 
 if __name__ == "__main__":

@@ -175,11 +175,7 @@ tags:
 """
 
 import json
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
+from functools import partial
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
@@ -189,6 +185,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as LambdaTargetGroupError
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 
 ELB_PRINCIPAL = "elasticloadbalancing.amazonaws.com"
 INVOKE_ACTION = "lambda:InvokeFunction"
@@ -208,15 +209,6 @@ HEALTH_CHECK_FIELDS = {
 REGISTER_RETRY_CODES = ["AccessDenied", "AccessDeniedException", "InvalidTarget"]
 # Lambda refuses policy changes while the function is being created or updated.
 LAMBDA_RETRY_CODES = ["ResourceConflictException", "TooManyRequestsException"]
-
-
-class LambdaTargetGroupError(Exception):
-    """A failure with a message for the user (and the botocore exception when there is one)."""
-
-    def __init__(self, message, exception=None):
-        super().__init__(message)
-        self.message = message
-        self.exception = exception
 
 
 def statement_id_for(name):
@@ -430,8 +422,7 @@ class LambdaTargetGroupManager:
         desired_tags = current_tags
         if before["tags"] is not None and tags is not None:
             tags_to_set, tags_to_unset = compare_aws_tags(current_tags, tags, purge_tags=purge_tags)
-            desired_tags = dict((k, v) for k, v in current_tags.items() if k not in tags_to_unset)
-            desired_tags.update(tags_to_set)
+            desired_tags = updated_tags(current_tags, tags_to_set, tags_to_unset)
             if tags_to_unset:
                 self.changed = True
                 if not self.check_mode:
@@ -567,34 +558,25 @@ def main():
         required_if=[("state", "present", ["function_name"])],
         supports_check_mode=True,
     )
-    retry = AWSRetry.jittered_backoff(retries=10)
     manager = LambdaTargetGroupManager(
-        module.client("elbv2", retry_decorator=retry),
+        module.client("elbv2", retry_decorator=RETRY_DECORATOR),
         module.client("lambda", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=LAMBDA_RETRY_CODES)),
         check_mode=module.check_mode,
     )
     params = module.params
-    try:
-        if params["state"] == "present":
-            result = manager.ensure_present(
-                params["name"],
-                params["function_name"],
-                health_check=params["health_check"],
-                multi_value_headers=params["multi_value_headers"],
-                tags=params["tags"],
-                purge_tags=params["purge_tags"],
-            )
-        else:
-            result = manager.ensure_absent(params["name"], params["function_name"])
-    except LambdaTargetGroupError as e:
-        module.fail_json(msg=e.message)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to converge Lambda target group %s" % params["name"])
-
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    if params["state"] == "present":
+        ensure = partial(
+            manager.ensure_present,
+            params["name"],
+            params["function_name"],
+            health_check=params["health_check"],
+            multi_value_headers=params["multi_value_headers"],
+            tags=params["tags"],
+            purge_tags=params["purge_tags"],
+        )
+    else:
+        ensure = partial(manager.ensure_absent, params["name"], params["function_name"])
+    converge(module, ensure, "Failed to converge Lambda target group %s" % params["name"])
 
 
 if __name__ == "__main__":

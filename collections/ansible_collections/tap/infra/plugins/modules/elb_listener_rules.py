@@ -153,17 +153,21 @@ rules:
 
 import copy
 import json
+from functools import partial
 
 try:
     import botocore
 except ImportError:
     pass  # protected by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-RETRY_DECORATOR = AWSRetry.jittered_backoff(retries=10)
+from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RulesError
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import error_code
+from ansible_collections.tap.infra.plugins.module_utils.common import paginated
+
 MAX_PRIORITY = 50000
 
 CONDITION_CONFIGS = {
@@ -192,19 +196,6 @@ AUTHENTICATE_CONFIGS = {
     "authenticate-oidc": "AuthenticateOidcConfig",
     "authenticate-cognito": "AuthenticateCognitoConfig",
 }
-
-
-class RulesError(Exception):
-    """A failure with a message for the user (and the botocore exception when there is one)."""
-
-    def __init__(self, message, exception=None):
-        super().__init__(message)
-        self.message = message
-        self.exception = exception
-
-
-def error_code(exception):
-    return getattr(exception, "response", {}).get("Error", {}).get("Code")
 
 
 # ---- normalisation ------------------------------------------------------------------------------------------
@@ -483,14 +474,14 @@ class ListenerRulesManager:
     def rules_of(self, listener_arn):
         """The non-default rules of the listener (None when it does not exist): the one read of a converged run."""
         try:
-            result = paginated_query_with_retries(
-                self.client, "describe_rules", retry_decorator=self.read_retry, ListenerArn=listener_arn
+            rules = paginated(
+                self.client, "describe_rules", "Rules", retry_decorator=self.read_retry, ListenerArn=listener_arn
             )
         except botocore.exceptions.ClientError as e:
             if error_code(e) == "ListenerNotFound":
                 return None
             raise RulesError("the rules of listener %s could not be read" % listener_arn, e)
-        return [rule for rule in result.get("Rules", []) if not rule.get("IsDefault")]
+        return [rule for rule in rules if not rule.get("IsDefault")]
 
     # ---- writes -------------------------------------------------------------------------------------------
 
@@ -615,21 +606,8 @@ def main():
     manager = ListenerRulesManager(
         module.client("elbv2", retry_decorator=RETRY_DECORATOR), check_mode=module.check_mode
     )
-    try:
-        result = manager.ensure(params["listener_arn"], params["rules"], purge_rules=params["purge_rules"])
-    except RulesError as e:
-        if e.exception is not None:
-            module.fail_json_aws(e.exception, msg=e.message, changed=manager.changed)
-        module.fail_json(msg=e.message, changed=manager.changed)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(
-            e, msg="the rules of listener %s could not be converged" % params["listener_arn"], changed=manager.changed
-        )
-
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    ensure = partial(manager.ensure, params["listener_arn"], params["rules"], purge_rules=params["purge_rules"])
+    converge(module, ensure, "the rules of listener %s could not be converged" % params["listener_arn"], manager)
 
 
 if __name__ == "__main__":

@@ -103,43 +103,19 @@ target_key_id:
 """
 
 import re
-
-try:
-    import botocore
-except ImportError:
-    pass  # protected by AnsibleAWSModule
+from functools import partial
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-RETRY_DECORATOR = AWSRetry.jittered_backoff(retries=10)
+from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as AliasParameterError
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import paginated
+from ansible_collections.tap.infra.plugins.module_utils.kms import ALIAS_PREFIX
+from ansible_collections.tap.infra.plugins.module_utils.kms import alias_name
 
-ALIAS_PREFIX = "alias/"
-RESERVED_PREFIX = "alias/aws/"
-ALIAS_NAME = re.compile(r"^alias/[a-zA-Z0-9/_-]+$")
 KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?P<key_id>[^/:]+)$")
-
-
-class AliasParameterError(ValueError):
-    """An alias name or a target key that AWS would refuse."""
-
-
-def alias_name(name):
-    """The full alias name (with the alias/ prefix); refuses reserved and malformed names."""
-    name = (name or "").strip()
-    full = name if name.startswith(ALIAS_PREFIX) else ALIAS_PREFIX + name
-    if full.startswith(RESERVED_PREFIX):
-        raise AliasParameterError(
-            "%s: names beginning with %s are reserved for AWS managed keys" % (full, RESERVED_PREFIX)
-        )
-    if len(full) > 256 or not ALIAS_NAME.match(full):
-        raise AliasParameterError(
-            "%s is not a valid alias name (alias/ followed by letters, digits, /, _ and -; at most 256 characters)"
-            % full
-        )
-    return full
 
 
 def key_id_of(target):
@@ -176,8 +152,7 @@ class AliasManager:
     def get(self, name, key_id=None):
         """The alias as ListAliases returns it (every page, optionally only the key's), or None."""
         params = {"KeyId": key_id} if key_id else {}
-        aliases = paginated_query_with_retries(self.client, "list_aliases", retry_decorator=RETRY_DECORATOR, **params)
-        for alias in aliases.get("Aliases", []):
+        for alias in paginated(self.client, "list_aliases", "Aliases", **params):
             if alias["AliasName"] == name:
                 return alias
         return None
@@ -240,19 +215,11 @@ def main():
     client = module.client("kms", retry_decorator=RETRY_DECORATOR)
     manager = AliasManager(client, check_mode=module.check_mode)
     name = module.params["name"]
-    try:
-        if module.params["state"] == "present":
-            result = manager.ensure_present(name, module.params["target_key_id"])
-        else:
-            result = manager.ensure_absent(name)
-    except AliasParameterError as exc:
-        module.fail_json(msg=str(exc))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        module.fail_json_aws(exc, msg="KMS alias %s could not be converged" % name)
-
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    if module.params["state"] == "present":
+        ensure = partial(manager.ensure_present, name, module.params["target_key_id"])
+    else:
+        ensure = partial(manager.ensure_absent, name)
+    converge(module, ensure, "KMS alias %s could not be converged" % name)
 
 
 if __name__ == "__main__":

@@ -168,55 +168,27 @@ scheduled_key_ids:
 """
 
 import json
-import re
 import time
 
-try:
-    import botocore
-except ImportError:
-    pass  # protected by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-RETRY_DECORATOR = AWSRetry.jittered_backoff(retries=10)
+from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as CustomerKeyError
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import paginated
+from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
+from ansible_collections.tap.infra.plugins.module_utils.kms import alias_name
+
 # CreateKey / PutKeyPolicy refuse a policy naming an IAM principal that IAM has not propagated yet
 # (MalformedPolicyDocumentException); the waits before each further attempt, about a minute in all.
 POLICY_RETRY_DELAYS = (2, 4, 8, 15, 15, 15)
 
-ALIAS_PREFIX = "alias/"
-RESERVED_PREFIX = "alias/aws/"
-ALIAS_NAME = re.compile(r"^alias/[a-zA-Z0-9/_-]+$")
 GONE_STATES = ("PendingDeletion", "PendingReplicaDeletion")
-
-
-class CustomerKeyError(Exception):
-    """A failure to report with fail_json; `exception` is the AWS error, if any."""
-
-    def __init__(self, msg, exception=None):
-        super().__init__(msg)
-        self.msg = msg
-        self.exception = exception
-
-
-def alias_name(name):
-    """The full alias name (with the alias/ prefix); refuses reserved and malformed names."""
-    name = (name or "").strip()
-    full = name if name.startswith(ALIAS_PREFIX) else ALIAS_PREFIX + name
-    if full.startswith(RESERVED_PREFIX):
-        raise CustomerKeyError("%s: names beginning with %s are reserved for AWS managed keys" % (full, RESERVED_PREFIX))
-    if len(full) > 256 or not ALIAS_NAME.match(full):
-        raise CustomerKeyError(
-            "%s is not a valid alias name (alias/ followed by letters, digits, /, _ and -; at most 256 characters)"
-            % full
-        )
-    return full
 
 
 def policy_dict(policy):
@@ -276,10 +248,8 @@ class CustomerKeyManager:
             return None
 
     def read_tags(self, key_id):
-        pages = paginated_query_with_retries(
-            self.client, "list_resource_tags", retry_decorator=RETRY_DECORATOR, KeyId=key_id
-        )
-        return boto3_tag_list_to_ansible_dict(pages.get("Tags", []), "TagKey", "TagValue")
+        tags = paginated(self.client, "list_resource_tags", "Tags", KeyId=key_id)
+        return boto3_tag_list_to_ansible_dict(tags, "TagKey", "TagValue")
 
     def read_policy(self, key_id):
         policy = self.client.get_key_policy(KeyId=key_id, PolicyName="default", aws_retry=True)["Policy"]
@@ -294,9 +264,8 @@ class CustomerKeyManager:
     def find_tagged(self):
         """[(KeyMetadata, tags)] of every customer managed key not pending deletion that carries the identifying
         tags (ListKeys, then DescribeKey and ListResourceTags per key)."""
-        keys = paginated_query_with_retries(self.client, "list_keys", retry_decorator=RETRY_DECORATOR)
         found, denied = [], []
-        for entry in keys.get("Keys", []):
+        for entry in paginated(self.client, "list_keys", "Keys"):
             try:
                 metadata = self.describe(entry["KeyId"])
                 if metadata is None or metadata.get("KeyManager") == "AWS" or metadata["KeyState"] in GONE_STATES:
@@ -406,8 +375,7 @@ class CustomerKeyManager:
         if description is not None:
             after["description"] = description
         to_set, to_unset = compare_aws_tags(before["tags"], self.tags, purge_tags=True)
-        after["tags"] = dict((k, v) for k, v in before["tags"].items() if k not in to_unset)
-        after["tags"].update(to_set)
+        after["tags"] = updated_tags(before["tags"], to_set, to_unset)
         if self.policy is not None and compare_policies(before["policy"], self.policy):
             after["policy"] = self.policy
         after["enable_key_rotation"] = self.params["enable_key_rotation"]
@@ -522,22 +490,14 @@ class CustomerKeyManager:
 
 
 def run(module, client):
-    name = module.params["alias"]
-    try:
+    def ensure():
         manager = CustomerKeyManager(client, module.params, check_mode=module.check_mode, warn=module.warn)
-        if module.params["state"] == "present":
-            result = manager.ensure_present()
-        else:
-            result = manager.ensure_absent()
-    except CustomerKeyError as exc:
-        if exc.exception is not None:
-            module.fail_json_aws(exc.exception, msg=exc.msg)
-        module.fail_json(msg=exc.msg)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        module.fail_json_aws(exc, msg="KMS key %s could not be converged" % name)
-    if module._diff and result["changed"]:
-        result["diff"] = manager.diff
-    module.exit_json(**result)
+        result = manager.ensure_present() if module.params["state"] == "present" else manager.ensure_absent()
+        if result["changed"]:
+            result["diff"] = manager.diff
+        return result
+
+    converge(module, ensure, "KMS key %s could not be converged" % module.params["alias"])
 
 
 def main():

@@ -3,16 +3,14 @@
 """tap.infra.cloudwatch_dashboard against botocore's Stubber, with the response shapes CloudWatch returns."""
 
 import json
+from functools import partial
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.modules import cloudwatch_dashboard
 from ansible_collections.tap.infra.plugins.modules.cloudwatch_dashboard import DashboardBodyError
 from ansible_collections.tap.infra.plugins.modules.cloudwatch_dashboard import DashboardManager
+from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
 
 NAME = "tap-test-dashboard"
 ARN = "arn:aws:cloudwatch::123456789012:dashboard/%s" % NAME
@@ -39,14 +37,7 @@ def widget(title, metric, x=0, region="us-east-1"):
 BODY = {"widgets": [widget("Lambda invocations", "Invocations"), widget("Lambda errors", "Errors", x=12)]}
 
 
-@pytest.fixture
-def cloudwatch():
-    client = boto3.client(
-        "cloudwatch", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    with Stubber(client) as stubber:
-        yield RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(retries=2)), stubber
-        stubber.assert_no_pending_responses()
+cloudwatch = utils.client_fixture("cloudwatch")
 
 
 def stored(stubber, body_text):
@@ -183,42 +174,21 @@ def test_untitled_widgets_are_named_by_place():
     assert summary["added"] == ["# Site", "metric widget at x=0,y=7 (#1)"]
 
 
-class FakeModule:
-    """Stands in for AnsibleAWSModule: parameters in, the exit_json/fail_json result out."""
+class FakeModule(utils.FakeModule):
+    """AnsibleAWSModule with these params and the stubbed cloudwatch client."""
 
     def __init__(self, params, client, check_mode=False, diff=False):
-        self.params = params
-        self.check_mode = check_mode
-        self._diff = diff
-        self._client = client
-        self.result = None
+        super().__init__(params, {"cloudwatch": client}, check_mode=check_mode, diff=diff)
 
-    def __call__(self, **kwargs):
-        return self
 
-    def client(self, service, retry_decorator=None):
-        assert service == "cloudwatch"
-        return self._client
-
-    def exit_json(self, **result):
-        self.result = result
-        raise SystemExit(0)
-
-    def fail_json(self, **result):
-        self.result = dict(result, failed=True)
-        raise SystemExit(1)
-
-    def fail_json_aws(self, exc, msg=None):
-        self.fail_json(msg="%s: %s" % (msg, exc))
+run_main = partial(utils.run_main, cloudwatch_dashboard)
 
 
 def test_main_drops_diff_unless_asked(cloudwatch, monkeypatch):
     client, stubber = cloudwatch
     not_found(stubber)
     fake = FakeModule({"name": NAME, "body": BODY, "state": "present"}, client, check_mode=True)
-    monkeypatch.setattr(cloudwatch_dashboard, "AnsibleAWSModule", fake)
-    with pytest.raises(SystemExit):
-        cloudwatch_dashboard.main()
+    run_main(monkeypatch, fake)
     assert fake.result["changed"] is True
     assert "diff" not in fake.result
 
@@ -226,7 +196,5 @@ def test_main_drops_diff_unless_asked(cloudwatch, monkeypatch):
 def test_main_reports_bad_body(cloudwatch, monkeypatch):
     client, stubber = cloudwatch
     fake = FakeModule({"name": NAME, "body": "{oops", "state": "present"}, client)
-    monkeypatch.setattr(cloudwatch_dashboard, "AnsibleAWSModule", fake)
-    with pytest.raises(SystemExit):
-        cloudwatch_dashboard.main()
+    run_main(monkeypatch, fake)
     assert fake.result["failed"] is True and "not valid JSON" in fake.result["msg"]

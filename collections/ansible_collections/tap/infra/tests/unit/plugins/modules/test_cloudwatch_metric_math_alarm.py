@@ -4,13 +4,10 @@
 
 import copy
 import datetime
+from functools import partial
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.modules import (
     cloudwatch_metric_math_alarm as module_under_test,
 )
@@ -21,6 +18,7 @@ from ansible_collections.tap.infra.plugins.modules.cloudwatch_metric_math_alarm 
     MetricMathAlarmManager,
 )
 from ansible_collections.tap.infra.plugins.modules.cloudwatch_metric_math_alarm import desired_from_params
+from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
 
 NAME = "tap-test-us-east-1-dynamodb-throttles"
 ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:%s" % NAME
@@ -164,14 +162,7 @@ def described(**overrides):
 TAGS = [{"Key": "Project", "Value": "tap-infra"}, {"Key": "Environment", "Value": "test"}]
 
 
-@pytest.fixture
-def cloudwatch():
-    client = boto3.client(
-        "cloudwatch", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    with Stubber(client) as stubber:
-        yield RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(retries=2)), stubber
-        stubber.assert_no_pending_responses()
+cloudwatch = utils.client_fixture("cloudwatch")
 
 
 def describe(stubber, *alarms):
@@ -357,33 +348,14 @@ def test_invalid_definitions_are_refused(change, message):
         desired_from_params(params(metrics=metrics))
 
 
-class FakeModule:
-    """Stands in for AnsibleAWSModule: parameters in, the exit_json/fail_json result out."""
+class FakeModule(utils.FakeModule):
+    """AnsibleAWSModule with these params and the stubbed cloudwatch client."""
 
     def __init__(self, params, client, check_mode=False, diff=False):
-        self.params = params
-        self.check_mode = check_mode
-        self._diff = diff
-        self._client = client
-        self.result = None
+        super().__init__(params, {"cloudwatch": client}, check_mode=check_mode, diff=diff)
 
-    def __call__(self, **kwargs):
-        return self
 
-    def client(self, service, retry_decorator=None):
-        assert service == "cloudwatch"
-        return self._client
-
-    def exit_json(self, **result):
-        self.result = result
-        raise SystemExit(0)
-
-    def fail_json(self, **result):
-        self.result = dict(result, failed=True)
-        raise SystemExit(1)
-
-    def fail_json_aws(self, exc, msg=None):
-        self.fail_json(msg="%s: %s" % (msg, exc))
+run_main = partial(utils.run_main, module_under_test)
 
 
 def test_main_in_diff_mode(cloudwatch, monkeypatch):
@@ -391,9 +363,7 @@ def test_main_in_diff_mode(cloudwatch, monkeypatch):
     describe(stubber, described())
     tags(stubber, TAGS)
     fake = FakeModule(params(threshold=2), client, check_mode=True, diff=True)
-    monkeypatch.setattr(module_under_test, "AnsibleAWSModule", fake)
-    with pytest.raises(SystemExit):
-        module_under_test.main()
+    run_main(monkeypatch, fake)
     assert fake.result["changed"] is True
     assert fake.result["diff"]["after"]["Threshold"] == 2.0
 
@@ -403,7 +373,5 @@ def test_main_reports_invalid_definition(cloudwatch, monkeypatch):
     metrics = params()["metrics"]
     metrics[2]["return_data"] = False
     fake = FakeModule(params(metrics=metrics), client)
-    monkeypatch.setattr(module_under_test, "AnsibleAWSModule", fake)
-    with pytest.raises(SystemExit):
-        module_under_test.main()
+    run_main(monkeypatch, fake)
     assert fake.result["failed"] is True and "exactly one query" in fake.result["msg"]

@@ -4,12 +4,12 @@ call, throttling, deletion)."""
 
 import datetime
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.modules import dynamodb_global_table as module
+from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
 
 REGION = "us-east-1"
 NAME = "tap-dev-table"
@@ -85,7 +85,7 @@ class Stubbed:
     """A stubbed DynamoDB client behind the same retry wrapper AnsibleAWSModule.client() gives."""
 
     def __init__(self):
-        raw = boto3.client("dynamodb", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+        raw = utils.raw_client("dynamodb", REGION)
         self.stubber = Stubber(raw)
         self.client = RetryingBotoClientWrapper(raw, module.RETRY_DECORATOR)
 

@@ -6,15 +6,14 @@ Stubber fails on any call out of order, with other parameters, or left unmade: t
 converged run and the absence of writes in check mode are asserted by the queued responses themselves.
 """
 
-import boto3
+from functools import partial
+
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.modules import ec2_vpc as mod
+from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
+from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
 
-REGION = "us-east-1"
 ACCOUNT = "123456789012"
 VPC_ID = "vpc-0ee975135d1a2b3c4"
 OTHER_VPC_ID = "vpc-0aa1bb2cc3dd4ee5f"
@@ -31,12 +30,6 @@ TAG_FILTERS = [
 SETTINGS = dict(
     name=NAME, cidr_block=CIDR, tags=TAGS, match_tags=MATCH, enable_dns_support=True, enable_dns_hostnames=True
 )
-
-NO_RETRY = AWSRetry.jittered_backoff(retries=1, delay=0)
-
-
-def fast_retry(codes, retries=3):
-    return AWSRetry.jittered_backoff(retries=retries, delay=0, max_delay=0, catch_extra_error_codes=codes)
 
 
 # ---- real AWS response shapes --------------------------------------------------------------------------------
@@ -70,19 +63,18 @@ def vpc(state="available", tags=None, cidr=CIDR, vpc_id=VPC_ID):
 # ---- fixtures ----------------------------------------------------------------------------------------------
 
 
-class Stubs:
-    """A stubbed ec2 client, wrapped as AnsibleAWSModule.client() wraps it, recording the calls made."""
+class Stubs(utils.Stubs):
+    """The stubbed ec2 client, recording the calls made and the sleeps."""
+
+    service = "ec2"
 
     def __init__(self):
-        self.raw = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-        self.stubber = Stubber(self.raw)
-        self.calls = []
+        super().__init__()
         self.sleeps = []
-        self.raw.meta.events.register("before-call.*.*", lambda model, **kw: self.calls.append(model.name))
 
     def manager(self, check_mode=False, wait=True, wait_timeout=300, delete_attempts=3, clock=None):
         return mod.VpcManager(
-            RetryingBotoClientWrapper(self.raw, NO_RETRY),
+            self.client(),
             check_mode=check_mode,
             wait=wait,
             wait_timeout=wait_timeout,
@@ -92,13 +84,6 @@ class Stubs:
             sleep=self.sleeps.append,
             clock=clock or (lambda: 0),
         )
-
-    def __enter__(self):
-        self.stubber.activate()
-        return self
-
-    def __exit__(self, *exc):
-        self.stubber.deactivate()
 
     # reads
     def by_tags(self, vpcs, filters=None):
@@ -159,11 +144,7 @@ class Stubs:
             )
 
 
-@pytest.fixture
-def stubs():
-    with Stubs() as s:
-        yield s
-        s.stubber.assert_no_pending_responses()
+stubs = utils.stubs_fixture(Stubs)
 
 
 READS = {"DescribeVpcs", "DescribeVpcAttribute"}
@@ -528,15 +509,11 @@ def test_absent_in_check_mode_writes_nothing(stubs):
 # ---- main() through a fake module ------------------------------------------------------------------------
 
 
-class ModuleExit(Exception):
-    pass
-
-
-class FakeModule:
-    """Stands in for AnsibleAWSModule: params, check/diff flags, the client and exit calls."""
+class FakeModule(utils.FakeModule):
+    """AnsibleAWSModule with the module's defaults under the given params, the stubbed ec2 client."""
 
     def __init__(self, params, stubs, check_mode=False, diff=False):
-        self.params = dict(
+        defaults = dict(
             name=NAME,
             vpc_id=None,
             match_tags=MATCH,
@@ -549,38 +526,10 @@ class FakeModule:
             wait=True,
             wait_timeout=300,
         )
-        self.params.update(params)
-        self.check_mode = check_mode
-        self._diff = diff
-        self._stubs = stubs
-        self.result = None
-        self.spec = None
-
-    def __call__(self, **kwargs):
-        self.spec = kwargs
-        return self
-
-    def client(self, service, retry_decorator=None):
-        assert service == "ec2"
-        return RetryingBotoClientWrapper(self._stubs.raw, NO_RETRY)
-
-    def exit_json(self, **result):
-        self.result = result
-        raise ModuleExit()
-
-    def fail_json(self, **result):
-        self.result = dict(result, failed=True)
-        raise ModuleExit()
-
-    def fail_json_aws(self, exception, msg=None, **kwargs):
-        self.fail_json(msg="%s: %s" % (msg, exception), **kwargs)
+        super().__init__(dict(defaults, **params), {"ec2": stubs.client()}, check_mode=check_mode, diff=diff)
 
 
-def run_main(monkeypatch, fake):
-    monkeypatch.setattr(mod, "AnsibleAWSModule", fake)
-    with pytest.raises(ModuleExit):
-        mod.main()
-    return fake.result
+run_main = partial(utils.run_main, mod)
 
 
 def test_main_check_mode_with_diff(stubs, monkeypatch):

@@ -8,15 +8,14 @@ converged run and the absence of writes in check mode are asserted by the queued
 
 import copy
 
-import boto3
+from functools import partial
+
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.modules import ec2_vpc_route_tables as mod
+from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
+from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
 
-REGION = "us-east-1"
 ACCOUNT = "123456789012"
 VPC_ID = "vpc-0ee975135d1a2b3c4"
 VPC_CIDR = "10.0.0.0/16"
@@ -36,12 +35,6 @@ IDS = {
     "rt-isolated": "rtb-0aa00000000000i01",
 }
 MAIN_ID = "rtb-0aa000000000main1"
-
-NO_RETRY = AWSRetry.jittered_backoff(retries=1, delay=0)
-
-
-def fast_retry(codes, retries=3):
-    return AWSRetry.jittered_backoff(retries=retries, delay=0, max_delay=0, catch_extra_error_codes=codes)
 
 
 def tags_of(name, tier):
@@ -140,29 +133,18 @@ def assoc_id(subnet_id, index=0):
 # ---- fixtures ----------------------------------------------------------------------------------------------
 
 
-class Stubs:
-    """A stubbed ec2 client, wrapped as AnsibleAWSModule.client() wraps it, recording the calls made."""
+class Stubs(utils.Stubs):
+    """The stubbed ec2 client, recording the calls made."""
 
-    def __init__(self):
-        self.raw = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-        self.stubber = Stubber(self.raw)
-        self.calls = []
-        self.raw.meta.events.register("before-call.*.*", lambda model, **kw: self.calls.append(model.name))
+    service = "ec2"
 
     def manager(self, check_mode=False):
         return mod.RouteTablesManager(
-            RetryingBotoClientWrapper(self.raw, NO_RETRY),
+            self.client(),
             check_mode=check_mode,
             new_resource_retry=fast_retry(mod.NOT_YET_VISIBLE),
             dependency_retry=fast_retry(["DependencyViolation"]),
         )
-
-    def __enter__(self):
-        self.stubber.activate()
-        return self
-
-    def __exit__(self, *exc):
-        self.stubber.deactivate()
 
     # reads
     def vpc_tables(self, tables, vpc_id=VPC_ID, pages=1):
@@ -207,11 +189,7 @@ class Stubs:
         )
 
 
-@pytest.fixture
-def stubs():
-    with Stubs() as s:
-        yield s
-        s.stubber.assert_no_pending_responses()
+stubs = utils.stubs_fixture(Stubs)
 
 
 READS = {"DescribeRouteTables"}
@@ -610,51 +588,19 @@ def test_absent_refuses_the_main_table(stubs):
 # ---- main() through a fake module ------------------------------------------------------------------------
 
 
-class ModuleExit(Exception):
-    pass
-
-
-class FakeModule:
-    """Stands in for AnsibleAWSModule: params, check/diff flags, the client and exit calls."""
+class FakeModule(utils.FakeModule):
+    """AnsibleAWSModule with the module's defaults under the given params, the stubbed ec2 client."""
 
     def __init__(self, params, stubs, check_mode=False, diff=False):
-        self.params = dict(vpc_id=VPC_ID, route_tables=PLAN, purge_tags=True, state="present")
-        self.params.update(params)
-        self.check_mode = check_mode
-        self._diff = diff
-        self._stubs = stubs
-        self.result = None
-        self.spec = None
-        self.warnings = []
-
-    def __call__(self, **kwargs):
-        self.spec = kwargs
-        return self
-
-    def client(self, service, retry_decorator=None):
-        assert service == "ec2"
-        return RetryingBotoClientWrapper(self._stubs.raw, NO_RETRY)
-
-    def warn(self, message):
-        self.warnings.append(message)
-
-    def exit_json(self, **result):
-        self.result = result
-        raise ModuleExit()
-
-    def fail_json(self, **result):
-        self.result = dict(result, failed=True)
-        raise ModuleExit()
-
-    def fail_json_aws(self, exception, msg=None, **kwargs):
-        self.fail_json(msg="%s: %s" % (msg, exception), **kwargs)
+        super().__init__(
+            dict(dict(vpc_id=VPC_ID, route_tables=PLAN, purge_tags=True, state="present"), **params),
+            {"ec2": stubs.client()},
+            check_mode=check_mode,
+            diff=diff,
+        )
 
 
-def run_main(monkeypatch, fake):
-    monkeypatch.setattr(mod, "AnsibleAWSModule", fake)
-    with pytest.raises(ModuleExit):
-        mod.main()
-    return fake.result
+run_main = partial(utils.run_main, mod)
 
 
 def test_main_check_mode_with_diff(stubs, monkeypatch):

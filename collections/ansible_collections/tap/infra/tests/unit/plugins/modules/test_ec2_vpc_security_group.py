@@ -6,13 +6,13 @@ Stubber fails on any call out of order, with other parameters, or left unmade: t
 converged run and the absence of writes in check mode are asserted by the queued responses themselves.
 """
 
-import boto3
-import pytest
-from botocore.stub import Stubber
+from functools import partial
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+import pytest
+
 from ansible_collections.tap.infra.plugins.modules import ec2_vpc_security_group as mod
+from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
+from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -23,10 +23,7 @@ DEFAULT_GROUP_ID = "sg-0d0d0d0d0d0d0d0d0"
 NAME = "tap-test-us-east-1-db"
 TAGS = {"Project": "tap-infra", "Environment": "test", "Name": NAME}
 
-NO_RETRY = AWSRetry.jittered_backoff(retries=1, delay=0)
-FAST_NEW_GROUP_RETRY = AWSRetry.jittered_backoff(
-    retries=3, delay=0, max_delay=0, catch_extra_error_codes=["InvalidGroup.NotFound"]
-)
+FAST_NEW_GROUP_RETRY = fast_retry(["InvalidGroup.NotFound"])
 
 DB_RULES = [{"proto": "tcp", "ports": ["5432"], "group_id": [CLIENT_GROUP_ID], "rule_desc": "PostgreSQL from clients"}]
 ALB_RULES = [{"proto": "tcp", "ports": ["80"], "cidr_ip": ["10.0.0.0/8", "192.168.0.0/16"], "rule_desc": "HTTP"}]
@@ -140,31 +137,23 @@ class Clock:
         self.now += seconds
 
 
-class Stubs:
-    """A stubbed ec2 client, wrapped as AnsibleAWSModule.client() wraps it, recording the calls made."""
+class Stubs(utils.Stubs):
+    """The stubbed ec2 client, recording the calls made and the clock."""
+
+    service = "ec2"
 
     def __init__(self):
-        self.raw = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-        self.stubber = Stubber(self.raw)
-        self.calls = []
+        super().__init__()
         self.clock = Clock()
-        self.raw.meta.events.register("before-call.*.*", lambda model, **kw: self.calls.append(model.name))
 
     def manager(self, check_mode=False):
         return mod.SecurityGroupManager(
-            RetryingBotoClientWrapper(self.raw, NO_RETRY),
+            self.client(),
             check_mode=check_mode,
             new_group_retry=FAST_NEW_GROUP_RETRY,
             sleep=self.clock.sleep,
             clock=self.clock,
         )
-
-    def __enter__(self):
-        self.stubber.activate()
-        return self
-
-    def __exit__(self, *exc):
-        self.stubber.deactivate()
 
     def found(self, groups, expected=None):
         self.stubber.add_response("describe_security_groups", {"SecurityGroups": groups}, expected or by_name())
@@ -178,11 +167,7 @@ class Stubs:
         self.stubber.add_response(method, response if response is not None else {"Return": True}, expected)
 
 
-@pytest.fixture
-def stubs():
-    with Stubs() as s:
-        yield s
-        s.stubber.assert_no_pending_responses()
+stubs = utils.stubs_fixture(Stubs)
 
 
 # ---- rules as atoms ------------------------------------------------------------------------------------------
@@ -603,50 +588,14 @@ def test_absent_in_check_mode_writes_nothing(stubs):
 # ---- main() through a fake module ------------------------------------------------------------------------
 
 
-class ModuleExit(Exception):
-    pass
-
-
-class FakeModule:
-    """Stands in for AnsibleAWSModule: params, check/diff flags, the client and exit calls."""
+class FakeModule(utils.FakeModule):
+    """AnsibleAWSModule with params(**module_params), the stubbed ec2 client."""
 
     def __init__(self, module_params, stubs, check_mode=False, diff=False):
-        self.params = params(**module_params)
-        self.check_mode = check_mode
-        self._diff = diff
-        self._stubs = stubs
-        self.result = None
-        self.spec = None
-        self.warnings = []
-
-    def __call__(self, **kwargs):
-        self.spec = kwargs
-        return self
-
-    def client(self, service, retry_decorator=None):
-        assert service == "ec2"
-        return RetryingBotoClientWrapper(self._stubs.raw, NO_RETRY)
-
-    def warn(self, message):
-        self.warnings.append(message)
-
-    def exit_json(self, **result):
-        self.result = result
-        raise ModuleExit()
-
-    def fail_json(self, **result):
-        self.result = dict(result, failed=True)
-        raise ModuleExit()
-
-    def fail_json_aws(self, exception, msg=None, **kwargs):
-        self.fail_json(msg="%s: %s" % (msg, exception), **kwargs)
+        super().__init__(params(**module_params), {"ec2": stubs.client()}, check_mode=check_mode, diff=diff)
 
 
-def run_main(monkeypatch, fake):
-    monkeypatch.setattr(mod, "AnsibleAWSModule", fake)
-    with pytest.raises(ModuleExit):
-        mod.main()
-    return fake.result
+run_main = partial(utils.run_main, mod)
 
 
 def test_main_check_mode_with_diff(stubs, monkeypatch):

@@ -6,13 +6,13 @@ Stubber fails on any call out of order, with other parameters, or left unmade: t
 converged run and the absence of writes in check mode are asserted by the queued responses themselves.
 """
 
-import boto3
-import pytest
-from botocore.stub import Stubber
+from functools import partial
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+import pytest
+
 from ansible_collections.tap.infra.plugins.modules import ec2_vpc_subnets as mod
+from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
+from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -20,12 +20,6 @@ VPC_ID = "vpc-0ee975135d1a2b3c4"
 OTHER_VPC_ID = "vpc-0aa1bb2cc3dd4ee5f"
 ZONE_IDS = {"us-east-1a": "use1-az2", "us-east-1b": "use1-az4"}
 VPC_FILTER = [{"Name": "vpc-id", "Values": [VPC_ID]}]
-
-NO_RETRY = AWSRetry.jittered_backoff(retries=1, delay=0)
-
-
-def fast_retry(codes, retries=3):
-    return AWSRetry.jittered_backoff(retries=retries, delay=0, max_delay=0, catch_extra_error_codes=codes)
 
 
 def tags_of(name, tier, **extra):
@@ -87,19 +81,18 @@ def converged():
 # ---- fixtures ----------------------------------------------------------------------------------------------
 
 
-class Stubs:
-    """A stubbed ec2 client, wrapped as AnsibleAWSModule.client() wraps it, recording the calls made."""
+class Stubs(utils.Stubs):
+    """The stubbed ec2 client, recording the calls made and the sleeps."""
+
+    service = "ec2"
 
     def __init__(self):
-        self.raw = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-        self.stubber = Stubber(self.raw)
-        self.calls = []
+        super().__init__()
         self.sleeps = []
-        self.raw.meta.events.register("before-call.*.*", lambda model, **kw: self.calls.append(model.name))
 
     def manager(self, check_mode=False, wait=True, wait_timeout=300, delete_attempts=3, clock=None):
         return mod.SubnetsManager(
-            RetryingBotoClientWrapper(self.raw, NO_RETRY),
+            self.client(),
             check_mode=check_mode,
             wait=wait,
             wait_timeout=wait_timeout,
@@ -109,13 +102,6 @@ class Stubs:
             sleep=self.sleeps.append,
             clock=clock or (lambda: 0),
         )
-
-    def __enter__(self):
-        self.stubber.activate()
-        return self
-
-    def __exit__(self, *exc):
-        self.stubber.deactivate()
 
     # reads
     def vpc_subnets(self, subnets, vpc_id=VPC_ID):
@@ -176,11 +162,7 @@ class Stubs:
             )
 
 
-@pytest.fixture
-def stubs():
-    with Stubs() as s:
-        yield s
-        s.stubber.assert_no_pending_responses()
+stubs = utils.stubs_fixture(Stubs)
 
 
 READS = {"DescribeSubnets"}
@@ -536,47 +518,15 @@ def test_absent_waits_until_the_subnets_are_no_longer_listed(stubs):
 # ---- main() through a fake module ------------------------------------------------------------------------
 
 
-class ModuleExit(Exception):
-    pass
-
-
-class FakeModule:
-    """Stands in for AnsibleAWSModule: params, check/diff flags, the client and exit calls."""
+class FakeModule(utils.FakeModule):
+    """AnsibleAWSModule with the module's defaults under the given params, the stubbed ec2 client."""
 
     def __init__(self, params, stubs, check_mode=False, diff=False):
-        self.params = dict(vpc_id=VPC_ID, subnets=PLAN, purge_tags=True, state="present", wait=True, wait_timeout=300)
-        self.params.update(params)
-        self.check_mode = check_mode
-        self._diff = diff
-        self._stubs = stubs
-        self.result = None
-        self.spec = None
-
-    def __call__(self, **kwargs):
-        self.spec = kwargs
-        return self
-
-    def client(self, service, retry_decorator=None):
-        assert service == "ec2"
-        return RetryingBotoClientWrapper(self._stubs.raw, NO_RETRY)
-
-    def exit_json(self, **result):
-        self.result = result
-        raise ModuleExit()
-
-    def fail_json(self, **result):
-        self.result = dict(result, failed=True)
-        raise ModuleExit()
-
-    def fail_json_aws(self, exception, msg=None, **kwargs):
-        self.fail_json(msg="%s: %s" % (msg, exception), **kwargs)
+        defaults = dict(vpc_id=VPC_ID, subnets=PLAN, purge_tags=True, state="present", wait=True, wait_timeout=300)
+        super().__init__(dict(defaults, **params), {"ec2": stubs.client()}, check_mode=check_mode, diff=diff)
 
 
-def run_main(monkeypatch, fake):
-    monkeypatch.setattr(mod, "AnsibleAWSModule", fake)
-    with pytest.raises(ModuleExit):
-        mod.main()
-    return fake.result
+run_main = partial(utils.run_main, mod)
 
 
 def test_main_check_mode_with_diff(stubs, monkeypatch):

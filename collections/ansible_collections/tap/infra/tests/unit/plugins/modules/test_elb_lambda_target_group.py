@@ -9,13 +9,16 @@ with other parameters, or left unmade.
 
 import json
 
-import boto3
+from functools import partial
+
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.modules import elb_lambda_target_group as mod
+from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
+from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import NO_RETRY
+from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -27,13 +30,6 @@ OTHER_FUNCTION_ARN = "arn:aws:lambda:%s:%s:function:other-fn" % (REGION, ACCOUNT
 TG_ARN = "arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/73e2d6bc24d8a067" % (REGION, ACCOUNT, NAME)
 OTHER_TG_ARN = "arn:aws:elasticloadbalancing:%s:%s:targetgroup/other-tg/0f8e2d6bc24d8a06" % (REGION, ACCOUNT)
 TAGS = {"Project": "tap-infra", "Environment": "dev"}
-
-NO_RETRY = AWSRetry.jittered_backoff(retries=1, delay=0)
-
-
-def fast_retry(codes):
-    return AWSRetry.jittered_backoff(retries=3, delay=0, max_delay=0, catch_extra_error_codes=codes)
-
 
 # ---- real AWS response shapes --------------------------------------------------------------------------------
 
@@ -120,8 +116,8 @@ class Stubs:
     """Stubbed elbv2 and lambda clients, wrapped as AnsibleAWSModule.client() wraps them."""
 
     def __init__(self):
-        self.elbv2_raw = boto3.client("elbv2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-        self.lambda_raw = boto3.client("lambda", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+        self.elbv2_raw = utils.raw_client("elbv2")
+        self.lambda_raw = utils.raw_client("lambda")
         self.elbv2 = Stubber(self.elbv2_raw)
         self.lam = Stubber(self.lambda_raw)
         self.calls = []
@@ -214,11 +210,7 @@ class Stubs:
         self.lam.add_response("get_policy", policy(statement(source_arn)), {"FunctionName": FUNCTION_ARN})
 
 
-@pytest.fixture
-def stubs():
-    with Stubs() as s:
-        yield s
-        s.verify()
+stubs = utils.stubs_fixture(Stubs)
 
 
 WRITES = {
@@ -524,17 +516,11 @@ def test_absent_in_check_mode_makes_no_writes(stubs):
 # ---- main() through a fake module ------------------------------------------------------------------------
 
 
-class ModuleExit(Exception):
-    pass
-
-
-class FakeModule:
-    """Stands in for AnsibleAWSModule: params, check/diff flags, clients and exit calls."""
-
-    instance = None
+class FakeModule(utils.FakeModule):
+    """AnsibleAWSModule with the module's defaults under the given params, the stubbed clients."""
 
     def __init__(self, params, stubs, check_mode=False, diff=False):
-        self.params = dict(
+        defaults = dict(
             name=NAME,
             function_name=None,
             state="present",
@@ -543,37 +529,14 @@ class FakeModule:
             tags=None,
             purge_tags=True,
         )
-        self.params.update(params)
-        self.check_mode = check_mode
-        self._diff = diff
-        self._stubs = stubs
-        self.result = None
-
-    def __call__(self, **kwargs):
-        self.spec = kwargs
-        return self
-
-    def client(self, service, retry_decorator=None):
-        raw = {"elbv2": self._stubs.elbv2_raw, "lambda": self._stubs.lambda_raw}[service]
-        return RetryingBotoClientWrapper(raw, NO_RETRY)
-
-    def exit_json(self, **result):
-        self.result = result
-        raise ModuleExit()
-
-    def fail_json(self, **result):
-        self.result = dict(result, failed=True)
-        raise ModuleExit()
-
-    def fail_json_aws(self, exception, msg=None):
-        self.fail_json(msg="%s: %s" % (msg, exception))
+        clients = {
+            "elbv2": RetryingBotoClientWrapper(stubs.elbv2_raw, NO_RETRY),
+            "lambda": RetryingBotoClientWrapper(stubs.lambda_raw, NO_RETRY),
+        }
+        super().__init__(dict(defaults, **params), clients, check_mode=check_mode, diff=diff)
 
 
-def run_main(monkeypatch, fake):
-    monkeypatch.setattr(mod, "AnsibleAWSModule", fake)
-    with pytest.raises(ModuleExit):
-        mod.main()
-    return fake.result
+run_main = partial(utils.run_main, mod)
 
 
 def test_main_check_mode_with_diff(stubs, monkeypatch):

@@ -6,13 +6,12 @@ Stubber fails on any call out of order, with other parameters, or left unmade: t
 converged run and the absence of writes in check mode are asserted by the queued responses themselves.
 """
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.modules import elb_listener_rules as mod
+from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
+from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import NO_RETRY
+from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -22,8 +21,7 @@ TG_ARN = "arn:aws:elasticloadbalancing:%s:%s:targetgroup/tap-test-use1-tg/73e2d6
 OTHER_DNS = "tap-test-usw2-alb-1234567890.us-west-2.elb.amazonaws.com"
 THIRD_DNS = "tap-test-euw1-alb-0987654321.eu-west-1.elb.amazonaws.com"
 
-NO_RETRY = AWSRetry.jittered_backoff(retries=1, delay=0)
-FAST_RETRY = AWSRetry.jittered_backoff(retries=3, delay=0, max_delay=0)
+FAST_RETRY = fast_retry(None)
 
 
 def rule_arn(rule_id):
@@ -114,26 +112,13 @@ def converged():
 # ---- fixtures --------------------------------------------------------------------------------------------------
 
 
-class Stubs:
-    """A stubbed elbv2 client, wrapped as AnsibleAWSModule.client() wraps it, recording the calls made."""
+class Stubs(utils.Stubs):
+    """The stubbed elbv2 client, recording the calls made."""
 
-    def __init__(self):
-        self.raw = boto3.client("elbv2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-        self.stubber = Stubber(self.raw)
-        self.calls = []
-        self.raw.meta.events.register("before-call.*.*", lambda model, **kw: self.calls.append(model.name))
+    service = "elbv2"
 
     def manager(self, check_mode=False, retry=NO_RETRY):
-        return mod.ListenerRulesManager(
-            RetryingBotoClientWrapper(self.raw, retry), check_mode=check_mode, read_retry=FAST_RETRY
-        )
-
-    def __enter__(self):
-        self.stubber.activate()
-        return self
-
-    def __exit__(self, *exc):
-        self.stubber.deactivate()
+        return mod.ListenerRulesManager(self.client(retry), check_mode=check_mode, read_retry=FAST_RETRY)
 
     # reads
     def rules(self, rules, marker=None, next_marker=None):
@@ -188,11 +173,7 @@ class Stubs:
         self.stubber.add_response("delete_rule", {}, {"RuleArn": rule_arn(rule_id)})
 
 
-@pytest.fixture
-def stubs():
-    with Stubs() as s:
-        yield s
-        s.stubber.assert_no_pending_responses()
+stubs = utils.stubs_fixture(Stubs)
 
 
 def writes(calls):

@@ -3,16 +3,14 @@
 """tap.infra.kms_alias against botocore's Stubber, with the response shapes KMS returns."""
 
 import datetime
+from functools import partial
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.modules import kms_alias
 from ansible_collections.tap.infra.plugins.modules.kms_alias import AliasManager
 from ansible_collections.tap.infra.plugins.modules.kms_alias import AliasParameterError
+from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
 
 ACCOUNT = "123456789012"
 NAME = "alias/tap-test-us-east-1-s3"
@@ -39,12 +37,7 @@ MANAGED = [
 ]
 
 
-@pytest.fixture
-def kms():
-    client = boto3.client("kms", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
-    with Stubber(client) as stubber:
-        yield RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(retries=2)), stubber
-        stubber.assert_no_pending_responses()
+kms = utils.client_fixture("kms")
 
 
 def listed(stubber, *pages, key_id=None):
@@ -193,42 +186,21 @@ def test_a_refused_create_is_raised(kms):
         AliasManager(client).ensure_present(NAME, KEY_ID)
 
 
-class FakeModule:
-    """Stands in for AnsibleAWSModule: parameters in, the exit_json/fail_json result out."""
+class FakeModule(utils.FakeModule):
+    """AnsibleAWSModule with these params and the stubbed kms client."""
 
     def __init__(self, params, client, check_mode=False, diff=False):
-        self.params = params
-        self.check_mode = check_mode
-        self._diff = diff
-        self._client = client
-        self.result = None
+        super().__init__(params, {"kms": client}, check_mode=check_mode, diff=diff)
 
-    def __call__(self, **kwargs):
-        return self
 
-    def client(self, service, retry_decorator=None):
-        assert service == "kms"
-        return self._client
-
-    def exit_json(self, **result):
-        self.result = result
-        raise SystemExit(0)
-
-    def fail_json(self, **result):
-        self.result = dict(result, failed=True)
-        raise SystemExit(1)
-
-    def fail_json_aws(self, exc, msg=None):
-        self.fail_json(msg="%s: %s" % (msg, exc))
+run_main = partial(utils.run_main, kms_alias)
 
 
 def test_main_drops_diff_unless_asked(kms, monkeypatch):
     client, stubber = kms
     listed(stubber, [])
     fake = FakeModule({"name": NAME, "target_key_id": KEY_ID, "state": "present"}, client, check_mode=True)
-    monkeypatch.setattr(kms_alias, "AnsibleAWSModule", fake)
-    with pytest.raises(SystemExit):
-        kms_alias.main()
+    run_main(monkeypatch, fake)
     assert fake.result["changed"] is True
     assert "diff" not in fake.result
 
@@ -237,18 +209,14 @@ def test_main_keeps_diff_when_asked(kms, monkeypatch):
     client, stubber = kms
     listed(stubber, [entry(NAME, KEY_ID)])
     fake = FakeModule({"name": NAME, "target_key_id": None, "state": "absent"}, client, check_mode=True, diff=True)
-    monkeypatch.setattr(kms_alias, "AnsibleAWSModule", fake)
-    with pytest.raises(SystemExit):
-        kms_alias.main()
+    run_main(monkeypatch, fake)
     assert fake.result["diff"]["before"]["target_key_id"] == KEY_ID
 
 
 def test_main_reports_a_reserved_name(kms, monkeypatch):
     client, stubber = kms
     fake = FakeModule({"name": "alias/aws/s3", "target_key_id": None, "state": "absent"}, client)
-    monkeypatch.setattr(kms_alias, "AnsibleAWSModule", fake)
-    with pytest.raises(SystemExit):
-        kms_alias.main()
+    run_main(monkeypatch, fake)
     assert fake.result["failed"] is True and "reserved" in fake.result["msg"]
 
 
@@ -258,7 +226,5 @@ def test_main_reports_aws_errors(kms, monkeypatch):
         "list_aliases", service_error_code="AccessDeniedException", service_message="not allowed", http_status_code=400
     )
     fake = FakeModule({"name": NAME, "target_key_id": None, "state": "absent"}, client)
-    monkeypatch.setattr(kms_alias, "AnsibleAWSModule", fake)
-    with pytest.raises(SystemExit):
-        kms_alias.main()
+    run_main(monkeypatch, fake)
     assert fake.result["failed"] is True and "could not be converged" in fake.result["msg"]

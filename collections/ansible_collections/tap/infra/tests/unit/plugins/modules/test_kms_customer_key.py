@@ -8,16 +8,14 @@ module makes: the no-op run is four reads and nothing else.
 
 import datetime
 import json
+from functools import partial
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.modules import kms_customer_key
 from ansible_collections.tap.infra.plugins.modules.kms_customer_key import CustomerKeyError
 from ansible_collections.tap.infra.plugins.modules.kms_customer_key import CustomerKeyManager
+from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
 
 ACCOUNT = "123456789012"
 ALIAS = "alias/tap-test-us-east-1-s3"
@@ -49,7 +47,9 @@ POLICY = {
             "Principal": {"AWS": "*"},
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
-            "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCOUNT}},
+            "Condition": {
+                "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCOUNT}
+            },
         },
     ],
 }
@@ -102,12 +102,7 @@ def params(**overrides):
     return values
 
 
-@pytest.fixture
-def kms():
-    client = boto3.client("kms", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
-    with Stubber(client) as stubber:
-        yield RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff(retries=2)), stubber
-        stubber.assert_no_pending_responses()
+kms = utils.client_fixture("kms")
 
 
 # --- the calls, as queued responses ---------------------------------------------------------------------------
@@ -217,7 +212,13 @@ def test_no_op_is_exactly_four_reads_and_no_write(kms):
 
     result = manager(client).ensure_present()
 
-    assert result == {"changed": False, "alias": ALIAS, "key_id": KEY_ID, "key_arn": arn(KEY_ID), "key_state": "Enabled"}
+    assert result == {
+        "changed": False,
+        "alias": ALIAS,
+        "key_id": KEY_ID,
+        "key_arn": arn(KEY_ID),
+        "key_state": "Enabled",
+    }
 
 
 def test_no_op_ignores_policy_formatting_order_and_aws_tags(kms):
@@ -247,9 +248,7 @@ def test_policy_drift_is_put_back(kms):
     client, stubber = kms
     loosened = {"Version": "2012-10-17", "Statement": [dict(POLICY["Statement"][1], Principal="*", Condition={})]}
     converged_reads(stubber, policy=loosened)
-    stubber.add_response(
-        "put_key_policy", {}, {"KeyId": KEY_ID, "PolicyName": "default", "Policy": json.dumps(POLICY)}
-    )
+    stubber.add_response("put_key_policy", {}, {"KeyId": KEY_ID, "PolicyName": "default", "Policy": json.dumps(POLICY)})
 
     result = manager(client).ensure_present()
 
@@ -288,7 +287,11 @@ def test_rotation_drift_is_fixed_both_ways(kms):
 def test_every_drift_at_once_policy_last_with_diff(kms):
     client, stubber = kms
     converged_reads(
-        stubber, found=metadata(description="old"), tags={"Project": "tap-infra"}, policy={"Statement": []}, rotation=False
+        stubber,
+        found=metadata(description="old"),
+        tags={"Project": "tap-infra"},
+        policy={"Statement": []},
+        rotation=False,
     )
     stubber.add_response("update_key_description", {}, {"KeyId": KEY_ID, "Description": DESCRIPTION})
     stubber.add_response(
@@ -297,9 +300,7 @@ def test_every_drift_at_once_policy_last_with_diff(kms):
         {"KeyId": KEY_ID, "Tags": tag_list({"Environment": TAGS["Environment"], "Name": TAGS["Name"]})},
     )
     stubber.add_response("enable_key_rotation", {}, {"KeyId": KEY_ID})
-    stubber.add_response(
-        "put_key_policy", {}, {"KeyId": KEY_ID, "PolicyName": "default", "Policy": json.dumps(POLICY)}
-    )
+    stubber.add_response("put_key_policy", {}, {"KeyId": KEY_ID, "PolicyName": "default", "Policy": json.dumps(POLICY)})
     key = manager(client)
 
     assert key.ensure_present()["changed"] is True
@@ -388,7 +389,11 @@ def test_alias_on_a_disabled_tagged_key_prefers_it_and_enables_it(kms):
     client, stubber = kms
     warnings = []
     described(stubber, ALIAS, metadata(KEY_ID, state="Disabled"))
-    scan(stubber, (OLDER_ID, metadata(OLDER_ID, created=EARLIER), TAGS), (KEY_ID, metadata(KEY_ID, state="Disabled"), TAGS))
+    scan(
+        stubber,
+        (OLDER_ID, metadata(OLDER_ID, created=EARLIER), TAGS),
+        (KEY_ID, metadata(KEY_ID, state="Disabled"), TAGS),
+    )
     policy_read(stubber, KEY_ID)
     rotation_read(stubber, KEY_ID)
     stubber.add_response("enable_key", {}, {"KeyId": KEY_ID})
@@ -668,44 +673,14 @@ def test_absent_tolerates_a_concurrent_deletion(kms):
 # --- main -----------------------------------------------------------------------------------------------------
 
 
-class FakeModule:
-    """Stands in for AnsibleAWSModule: parameters in, the exit_json/fail_json result out."""
+class FakeModule(utils.FakeModule):
+    """AnsibleAWSModule with these params and the stubbed kms client."""
 
     def __init__(self, module_params, client, check_mode=False, diff=False):
-        self.params = module_params
-        self.check_mode = check_mode
-        self._diff = diff
-        self._client = client
-        self.result = None
-        self.warnings = []
-
-    def __call__(self, **kwargs):
-        return self
-
-    def client(self, service, retry_decorator=None):
-        assert service == "kms"
-        return self._client
-
-    def warn(self, msg):
-        self.warnings.append(msg)
-
-    def exit_json(self, **result):
-        self.result = result
-        raise SystemExit(0)
-
-    def fail_json(self, **result):
-        self.result = dict(result, failed=True)
-        raise SystemExit(1)
-
-    def fail_json_aws(self, exc, msg=None):
-        self.fail_json(msg="%s: %s" % (msg, exc))
+        super().__init__(module_params, {"kms": client}, check_mode=check_mode, diff=diff)
 
 
-def run_main(monkeypatch, fake):
-    monkeypatch.setattr(kms_customer_key, "AnsibleAWSModule", fake)
-    with pytest.raises(SystemExit):
-        kms_customer_key.main()
-    return fake.result
+run_main = partial(utils.run_main, kms_customer_key)
 
 
 def test_main_drops_diff_unless_asked(kms, monkeypatch):

@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The harness of the module tests: botocore Stubbers behind the retry wrapper AnsibleAWSModule.client() gives,
+and a stand-in for AnsibleAWSModule that runs a module's main()."""
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+REGION = "us-east-1"
+NO_RETRY = AWSRetry.jittered_backoff(retries=1, delay=0)
+
+
+def fast_retry(codes, retries=3):
+    """A retry on `codes` that does not sleep."""
+    return AWSRetry.jittered_backoff(retries=retries, delay=0, max_delay=0, catch_extra_error_codes=codes)
+
+
+def raw_client(service, region=REGION):
+    """A boto3 client with dummy credentials: the Stubber answers, nothing goes out."""
+    return boto3.client(service, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+class Stubs:
+    """A stubbed client of `service`, wrapped as AnsibleAWSModule.client() wraps it, recording the calls made."""
+
+    service = None
+
+    def __init__(self):
+        self.raw = raw_client(self.service)
+        self.stubber = Stubber(self.raw)
+        self.calls = []
+        self.raw.meta.events.register("before-call.*.*", lambda model, **kw: self.calls.append(model.name))
+
+    def client(self, retry=NO_RETRY):
+        return RetryingBotoClientWrapper(self.raw, retry)
+
+    def __enter__(self):
+        self.stubber.activate()
+        return self
+
+    def __exit__(self, *exc):
+        self.stubber.deactivate()
+
+    def verify(self):
+        self.stubber.assert_no_pending_responses()
+
+
+def stubs_fixture(stubs_class):
+    """A `stubs` fixture: an active stubs_class() per test, every queued response used by its end."""
+
+    @pytest.fixture
+    def stubs():
+        with stubs_class() as s:
+            yield s
+            s.verify()
+
+    return stubs
+
+
+def client_fixture(service, retry=None):
+    """A fixture named after `service`: (wrapped stubbed client, its Stubber), every queued response used by the
+    end of the test."""
+
+    @pytest.fixture(name=service)
+    def fixture():
+        client = raw_client(service)
+        with Stubber(client) as stubber:
+            yield RetryingBotoClientWrapper(client, retry or AWSRetry.jittered_backoff(retries=2)), stubber
+            stubber.assert_no_pending_responses()
+
+    return fixture
+
+
+class ModuleExit(SystemExit):
+    """What exit_json (0) and fail_json (1) raise, as AnsibleModule's end the process."""
+
+
+class FakeModule:
+    """Stands in for AnsibleAWSModule: params, check/diff flags, the clients (by service), warnings and exit calls."""
+
+    def __init__(self, params, clients, check_mode=False, diff=False):
+        self.params = params
+        self.check_mode = check_mode
+        self._diff = diff
+        self._clients = clients
+        self.result = None
+        self.spec = None
+        self.warnings = []
+
+    def __call__(self, **kwargs):
+        self.spec = kwargs
+        return self
+
+    def client(self, service, retry_decorator=None):
+        assert service in self._clients
+        return self._clients[service]
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    def exit_json(self, **result):
+        self.result = result
+        raise ModuleExit(0)
+
+    def fail_json(self, **result):
+        self.result = dict(result, failed=True)
+        raise ModuleExit(1)
+
+    def fail_json_aws(self, exception, msg=None, **kwargs):
+        self.fail_json(msg="%s: %s" % (msg, exception), **kwargs)
+
+
+def run_main(module, monkeypatch, fake):
+    """module.main() with `fake` as its AnsibleAWSModule; the result it exited or failed with."""
+    monkeypatch.setattr(module, "AnsibleAWSModule", fake)
+    with pytest.raises(ModuleExit):
+        module.main()
+    return fake.result
