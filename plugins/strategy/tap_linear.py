@@ -13,6 +13,9 @@ description:
     C(no), this is plain C(linear).
   - Under Mitogen, each region site gets its own interpreter, and Mitogen's CPU pinning is off so that the
     sites' modules run on every CPU.
+  - Under Mitogen, the modules of C(tap.infra), C(amazon.aws) and C(community.aws) run in the site's
+    interpreter (Mitogen would fork a pristine child for a module whose module_utils come from a collection
+    path): boto3 is imported, and botocore's models are parsed, once per site, not once per task.
 author: tap-infra maintainers
 """
 
@@ -47,6 +50,7 @@ def mitogen_mixin():
     display.vv("tap_linear: linear strategy accelerated by mitogen")
     one_interpreter_per_host()
     no_cpu_pinning()
+    collection_modules_in_process()
     return ansible_mitogen.strategy.StrategyMixin
 
 
@@ -58,6 +62,41 @@ def no_cpu_pinning():
     import ansible_mitogen.affinity as affinity
 
     affinity.policy = affinity.Policy()
+
+
+# Collections whose modules run in the site's interpreter itself: their module_utils are namespaced by the
+# collection (no clash with another module's), and they leave no state behind that a later task would see.
+IN_PROCESS_COLLECTIONS = ("tap.infra", "amazon.aws", "community.aws")
+
+
+def collection_modules_in_process():
+    """Mitogen runs a module in the site's persistent interpreter, except one that imports module_utils from a
+    collection path of the playbook (as this project's collection is): that one runs in a child forked from
+    a pristine interpreter, which imports boto3 and parses botocore's service models again for each task.
+    The modules of IN_PROCESS_COLLECTIONS run in the site's interpreter instead, as Mitogen runs the others.
+    Mitogen's other reasons to fork (async tasks, mitogen_task_isolation=fork, modules known to leak) still
+    apply."""
+    import ansible_mitogen.planner as planner
+
+    newstyle = planner.NewStylePlanner
+    if getattr(newstyle.should_fork, "in_process_collections", None):
+        return
+    prefixes = tuple("ansible_collections.%s." % name for name in IN_PROCESS_COLLECTIONS)
+    mitogen_should_fork = newstyle.should_fork
+
+    def should_fork(self):
+        custom = self.get_module_map()["custom"]
+        if not custom or not all(fullname.startswith(prefixes) for fullname, _path, _is_pkg in custom):
+            return mitogen_should_fork(self)
+        return (
+            super(newstyle, self).should_fork()
+            or self._inv.task_vars.get("mitogen_task_isolation") == "fork"
+            or self._inv.module_name in self.ALWAYS_FORK_MODULES
+        )
+
+    should_fork.in_process_collections = IN_PROCESS_COLLECTIONS
+    should_fork.mitogen_should_fork = mitogen_should_fork
+    newstyle.should_fork = should_fork
 
 
 def one_interpreter_per_host():

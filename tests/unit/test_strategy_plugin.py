@@ -129,3 +129,69 @@ def test_mitogen_pinning_is_left_alone_when_acceleration_is_off(monkeypatch):
     monkeypatch.setattr(affinity, "policy", pinning)
     load_plugin()
     assert affinity.policy is pinning
+
+
+class _Invocation:
+    """The part of Mitogen's module invocation its planners read."""
+
+    def __init__(self, module_name, task_vars=None, wrap_async=False):
+        self.module_name = module_name
+        self.task_vars = task_vars or {}
+        self.wrap_async = wrap_async
+
+
+def new_style_planner(module_name, custom_module_utils, **invocation):
+    import ansible_mitogen.planner as planner
+
+    instance = planner.NewStylePlanner(_Invocation(module_name, **invocation))
+    custom = [(name, "/collections/%s.py" % name.replace(".", "/"), False) for name in custom_module_utils]
+    instance.get_module_map = lambda: {"custom": custom, "builtin": []}
+    return instance
+
+
+TAP_MODULE_UTILS = [
+    "ansible_collections.tap.infra.plugins.module_utils.botocore_cache",
+    "ansible_collections.amazon.aws.plugins.module_utils.modules",
+]
+
+
+@pytest.fixture
+def mitogen_planner(monkeypatch):
+    pytest.importorskip("ansible_mitogen")
+    import ansible_mitogen.planner as planner
+
+    current = planner.NewStylePlanner.should_fork
+    # Mitogen's own decision, also when an earlier test has loaded the plugin
+    monkeypatch.setattr(planner.NewStylePlanner, "should_fork", getattr(current, "mitogen_should_fork", current))
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    return planner
+
+
+def test_mitogen_alone_forks_a_fresh_interpreter_for_collection_module_utils(mitogen_planner):
+    assert new_style_planner("tap.infra.ec2_vpc", TAP_MODULE_UTILS).should_fork()
+
+
+def test_the_aws_collections_modules_run_in_the_sites_interpreter(mitogen_planner):
+    load_plugin()
+    load_plugin()  # loaded again (each play loads it): wrapped once
+    assert not new_style_planner("tap.infra.ec2_vpc", TAP_MODULE_UTILS).should_fork()
+    assert not new_style_planner(
+        "community.aws.sns_topic", ["ansible_collections.community.aws.plugins.x"]
+    ).should_fork()
+    assert not new_style_planner("ansible.builtin.ping", []).should_fork()
+
+
+def test_other_modules_and_mitogens_other_reasons_still_fork(mitogen_planner):
+    load_plugin()
+    other = ["ansible_collections.example.thing.plugins.module_utils.x"] + TAP_MODULE_UTILS
+    assert new_style_planner("example.thing.mod", other).should_fork()
+    assert new_style_planner("tap.infra.ec2_vpc", TAP_MODULE_UTILS, wrap_async=True).should_fork()
+    isolated = {"mitogen_task_isolation": "fork"}
+    assert new_style_planner("tap.infra.ec2_vpc", TAP_MODULE_UTILS, task_vars=isolated).should_fork()
+    assert new_style_planner("firewalld", ["ansible_collections.tap.infra.plugins.module_utils.x"]).should_fork()
+
+
+def test_planner_left_alone_when_acceleration_is_off(mitogen_planner, monkeypatch):
+    monkeypatch.setenv("TAP_ACCELERATION", "off")
+    load_plugin()
+    assert new_style_planner("tap.infra.ec2_vpc", TAP_MODULE_UTILS).should_fork()
