@@ -195,3 +195,72 @@ def test_planner_left_alone_when_acceleration_is_off(mitogen_planner, monkeypatc
     monkeypatch.setenv("TAP_ACCELERATION", "off")
     load_plugin()
     assert new_style_planner("tap.infra.ec2_vpc", TAP_MODULE_UTILS).should_fork()
+
+
+@pytest.fixture
+def mitogen_collection_loading(monkeypatch):
+    pytest.importorskip("ansible_mitogen")
+    import ansible.collections.list
+    import ansible_mitogen.planner as planner
+
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    monkeypatch.setattr(planner, "_load_collections", planner._load_collections)
+    listed = []
+
+    def list_collection_dirs(*args, **kwargs):
+        listed.append(args)
+        return [b"/collections/ansible_collections/tap/infra", b"/site-packages/ansible_collections/amazon/aws"]
+
+    monkeypatch.setattr(ansible.collections.list, "list_collection_dirs", list_collection_dirs)
+    return planner, listed
+
+
+class _ModuleInvocation:
+    def __init__(self):
+        self._extra_sys_paths = set()
+
+
+def test_collection_directories_are_listed_once_in_the_controller(mitogen_collection_loading):
+    """Mitogen lists every installed collection before it first runs a collection's module in a worker, and
+    remembers that in the worker, which Ansible forks anew for every task and host."""
+    planner, listed = mitogen_collection_loading
+    planner._load_collections = getattr(
+        planner._load_collections, "mitogen_load_collections", planner._load_collections
+    )
+    load_plugin()
+    load_plugin()
+    assert len(listed) == 1  # at load, in the controller: the workers inherit the list
+    invocations = [_ModuleInvocation() for _ in range(3)]
+    for invocation in invocations:
+        planner._load_collections(invocation)
+    assert len(listed) == 1
+    assert all(
+        invocation._extra_sys_paths
+        == {"/collections/ansible_collections/tap/infra", "/site-packages/ansible_collections/amazon/aws"}
+        for invocation in invocations
+    )
+
+
+def test_mitogen_lists_the_collections_per_task_without_the_plugin(mitogen_collection_loading):
+    planner, listed = mitogen_collection_loading
+    planner._load_collections = getattr(
+        planner._load_collections, "mitogen_load_collections", planner._load_collections
+    )
+    for _ in range(3):
+        planner._load_collections(_ModuleInvocation())
+    assert len(listed) == 3
+
+
+def test_mitogen_keeps_listing_when_the_controller_cannot(mitogen_collection_loading, monkeypatch):
+    planner, _listed = mitogen_collection_loading
+    import ansible.collections.list
+
+    mitogen_load_collections = getattr(planner._load_collections, "mitogen_load_collections", planner._load_collections)
+    planner._load_collections = mitogen_load_collections
+
+    def broken(*args, **kwargs):
+        raise AttributeError("'MultiplexedPath' object has no attribute 'glob'")
+
+    monkeypatch.setattr(ansible.collections.list, "list_collection_dirs", broken)
+    load_plugin()
+    assert planner._load_collections is mitogen_load_collections
