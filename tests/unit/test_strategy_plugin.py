@@ -2,6 +2,8 @@
 plain linear otherwise."""
 
 import builtins
+import gc
+import os
 import importlib.util
 import sys
 import uuid
@@ -264,3 +266,143 @@ def test_mitogen_keeps_listing_when_the_controller_cannot(mitogen_collection_loa
     monkeypatch.setattr(ansible.collections.list, "list_collection_dirs", broken)
     load_plugin()
     assert planner._load_collections is mitogen_load_collections
+
+
+@pytest.fixture(autouse=True)
+def controller_patches_restored(monkeypatch):
+    """Loading the plugin patches Ansible's templating and worker classes of this process: undone after each test."""
+    from ansible._internal._templating._jinja_bits import AnsibleEnvironment
+    from ansible.executor.process.worker import WorkerProcess
+
+    for cls, name in (
+        (AnsibleEnvironment, "compile"),
+        (AnsibleEnvironment, "compile_expression"),
+        (WorkerProcess, "_run"),
+    ):
+        original = getattr(cls, name)
+        for attribute in ("jinja_compile", "jinja_compile_expression", "ansible_run"):
+            original = getattr(original, attribute, original)
+        monkeypatch.setattr(cls, name, original)
+
+
+@pytest.fixture
+def shared_templates(monkeypatch):
+    """The template cache installed as a run installs it; counts the templates Jinja generates code for."""
+    from ansible._internal._templating._jinja_bits import AnsibleEnvironment
+
+    plugin = load_plugin()
+    plugin.compiled_templates_shared()
+    generated = []
+    jinja_generate = AnsibleEnvironment._generate
+
+    def _generate(self, source, *args, **kwargs):
+        generated.append(source)
+        return jinja_generate(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(AnsibleEnvironment, "_generate", _generate)
+    return AnsibleEnvironment.compile.code_cache, generated
+
+
+def template(text, **variables):
+    from ansible._internal._datatag._tags import TrustedAsTemplate
+    from ansible.template import Templar
+
+    # a new Templar (and Jinja environment) each time, as in a new worker
+    return Templar(variables=variables).template(TrustedAsTemplate().tag(text))
+
+
+def test_a_template_is_compiled_once_per_run(shared_templates):
+    cache, generated = shared_templates
+    assert template("{{ names | map('upper') | join(',') }}", names=["a", "b"]) == "A,B"
+    assert len(generated) == 1 and len(os.listdir(cache)) == 1
+    assert template("{{ names | map('upper') | join(',') }}", names=["c"]) == "C"
+    assert len(generated) == 1  # the second worker binds the stored code to its own variables
+    assert template("{{ names | first }}", names=["c"]) == "c"
+    assert len(generated) == 2 and len(os.listdir(cache)) == 2
+
+
+def test_conditionals_are_compiled_once_per_run(shared_templates):
+    from ansible._internal._datatag._tags import TrustedAsTemplate
+    from ansible.template import Templar
+
+    _cache, generated = shared_templates
+    results = [
+        Templar(variables={"state": state}).evaluate_conditional(TrustedAsTemplate().tag("state == 'absent'"))
+        for state in ("absent", "present", "absent")
+    ]
+    assert results == [True, False, True]
+    assert len(generated) == 1
+
+
+def test_settings_that_change_the_code_keep_their_own_entry(shared_templates, monkeypatch):
+    """The same text compiles differently with another variable syntax (a template's #jinja2: header) or without
+    Ansible's backslash escaping (conditionals): each gets its own entry and renders as it does uncached."""
+    from ansible._internal._datatag._tags import TrustedAsTemplate
+    from ansible._internal._templating._jinja_bits import AnsibleEnvironment
+    from ansible.template import Templar
+
+    _cache, generated = shared_templates
+    cases = [
+        lambda: template("#jinja2:variable_start_string:'[[', variable_end_string:']]'\n[[ x ]] {{ x }}", x=1),
+        lambda: template("[[ x ]] {{ x }}", x=1),
+        lambda: template("{{ 'a\\\\1' | regex_replace('a', 'b') }}"),
+        lambda: Templar().evaluate_conditional(
+            TrustedAsTemplate().tag("'a\\\\1' | regex_replace('a', 'b') == 'b\\\\1'")
+        ),
+    ]
+    with monkeypatch.context() as uncached:
+        uncached.setattr(AnsibleEnvironment, "compile", AnsibleEnvironment.compile.jinja_compile)
+        uncached.setattr(
+            AnsibleEnvironment, "compile_expression", AnsibleEnvironment.compile_expression.jinja_compile_expression
+        )
+        expected = [case() for case in cases]
+    del generated[:]
+    assert [case() for case in cases] == expected
+    assert expected[:2] == ["1 {{ x }}", "[[ x ]] 1"]
+    assert len(generated) == len(cases)
+    assert [case() for case in cases] == expected
+    assert len(generated) == len(cases)
+
+
+def test_the_cache_is_removed_when_the_run_ends(tmp_path):
+    import subprocess
+
+    script = (
+        "import importlib.util, sys\n"
+        "spec = importlib.util.spec_from_file_location('tap_linear', %r)\n"
+        "plugin = importlib.util.module_from_spec(spec); spec.loader.exec_module(plugin)\n"
+        "plugin.compiled_templates_shared()\n"
+        "from ansible._internal._templating._jinja_bits import AnsibleEnvironment\n"
+        "print(AnsibleEnvironment.compile.code_cache)\n" % str(PLUGIN)
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, TAP_ACCELERATION="off", ANSIBLE_LOCAL_TEMP=str(tmp_path)),
+    )
+    cache = done.stdout.strip().splitlines()[-1]
+    assert cache.startswith(str(tmp_path)) and cache.endswith("tap_template_cache")
+    assert not os.path.exists(cache)  # Ansible removes its local temporary directory of the run
+
+
+def test_builtin_jinja_plugins_are_loaded_in_the_controller(monkeypatch):
+    from ansible.plugins.loader import filter_loader, test_loader
+
+    for loader in (filter_loader, test_loader):
+        monkeypatch.setattr(loader, "_cached_non_collection_wrappers", {})
+    load_plugin().jinja_plugins_loaded_once()
+    assert "ansible.builtin.to_json" in filter_loader._cached_non_collection_wrappers
+    assert "ansible.builtin.match" in test_loader._cached_non_collection_wrappers
+
+
+def test_workers_freeze_what_they_inherit(monkeypatch):
+    from ansible.executor.process.worker import WorkerProcess
+
+    calls = []
+    monkeypatch.setattr(WorkerProcess, "_run", lambda self: calls.append("run") or "result")
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    load_plugin().inherited_objects_frozen_in_workers()
+    assert WorkerProcess._run(object()) == "result"
+    assert calls == ["freeze", "run"]
