@@ -286,12 +286,16 @@ def controller_patches_restored(monkeypatch):
 
 
 @pytest.fixture
-def shared_templates(monkeypatch):
-    """The template cache installed as a run installs it; counts the templates Jinja generates code for."""
+def shared_templates(monkeypatch, tmp_path):
+    """The template cache installed as a run installs it (in a temporary directory of its own); counts the
+    templates Jinja generates code for."""
+    from ansible import constants
     from ansible._internal._templating._jinja_bits import AnsibleEnvironment
 
+    monkeypatch.setattr(constants, "DEFAULT_LOCAL_TMP", str(tmp_path))
     plugin = load_plugin()
     plugin.compiled_templates_shared()
+    assert AnsibleEnvironment.compile.code_cache == str(tmp_path / "tap_template_cache")
     generated = []
     jinja_generate = AnsibleEnvironment._generate
 
