@@ -21,6 +21,10 @@ description:
   - Under Mitogen, the workers of one run share their compiled Jinja templates (a template is compiled once per
     run, not once per task and host), Ansible's built-in filter and test plugins are loaded once, in the
     controller, and the objects a worker inherits from the controller are left out of its garbage collections.
+  - Under Mitogen, a task whose C(when) is false for a host is skipped in the controller, without forking a
+    worker: Ansible's own task executor evaluates the conditional there, and its skip result takes the path a
+    worker's result takes (callbacks, registered variables). Tasks with a loop or C(delegate_to), conditionals
+    that call a lookup, and any evaluation that fails go to a worker as usual.
 author: tap-infra maintainers
 """
 
@@ -29,6 +33,8 @@ import gc
 import hashlib
 import marshal
 import os
+import re
+from multiprocessing.reduction import ForkingPickler
 
 from ansible import constants as C
 from ansible.plugins.loader import strategy_loader
@@ -172,6 +178,7 @@ def compiled_templates_shared():
         display.vv("tap_linear: templates not shared (%s)" % exc)
         return
     expression = contextvars.ContextVar("tap_expression_source", default=None)
+    compiled = {}  # this process's own (the controller's, inherited by each worker, and each worker's)
     jinja_compile = environment_class.compile
     jinja_compile_expression = environment_class.compile_expression
 
@@ -193,13 +200,17 @@ def compiled_templates_shared():
                 _jinja_common._TemplateConfig.allow_embedded_templates,
             )
         )
+        code = compiled.get(key)
+        if code is not None:
+            return code
         path = os.path.join(cache, hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest())
         try:
             with open(path, "rb") as stored:
-                return marshal.load(stored)
+                code = compiled[key] = marshal.load(stored)
+                return code
         except (OSError, EOFError, ValueError, TypeError):
             pass
-        code = jinja_compile(self, source, name, filename, raw, defer_init)
+        code = compiled[key] = jinja_compile(self, source, name, filename, raw, defer_init)
         partial = "%s.%d" % (path, os.getpid())
         try:
             with open(partial, "wb") as stored:
@@ -218,6 +229,7 @@ def compiled_templates_shared():
             expression.reset(token)
 
     cached_compile.code_cache = cache
+    cached_compile.compiled = compiled
     cached_compile.jinja_compile = jinja_compile
     compile_expression.jinja_compile_expression = jinja_compile_expression
     environment_class.compile = cached_compile
@@ -290,5 +302,107 @@ _MIXIN = mitogen_mixin()
 ACCELERATED = _MIXIN is not None
 
 
+class TaskWouldRun(BaseException):
+    """Raised where the controller's conditional probe finds that a task runs (a BaseException, so that the
+    task executor's error handling, meant for the task's own errors, lets it through)."""
+
+
+def conditional_probe_class():
+    from ansible.executor.task_executor import TaskExecutor
+
+    class ConditionalProbe(TaskExecutor):
+        """Ansible's task executor, stopped where it has evaluated the task's `when`: it returns the result a
+        worker would send for a skipped task, or raises TaskWouldRun."""
+
+        def _execute_internal(self, templar, variables):
+            evaluate = self._task._resolve_conditional
+
+            def evaluate_or_stop(*args, **kwargs):
+                if evaluate(*args, **kwargs):
+                    raise TaskWouldRun()
+                return False
+
+            self._task._resolve_conditional = evaluate_or_stop
+            return super()._execute_internal(templar, variables)
+
+    return ConditionalProbe
+
+
+LOOKUP_CALL = re.compile(r"\b(lookup|query|q)\s*\(")
+
+
+def conditional_false(task, task_vars):
+    """A quick first look: the task's conditional evaluated with the host's variables alone (no copy of the task,
+    no play context), its warnings discarded. Only a false result is worth the exact evaluation; an error or a
+    true result leaves the task to the worker."""
+    from ansible._internal._display_utils import DeferredWarningContext
+
+    try:
+        with DeferredWarningContext(variables=task_vars):
+            return not task._resolve_conditional(task.when, task_vars)
+    except Exception:
+        return False
+
+
+def skipped_in_controller(strategy, host, task, task_vars, play_context):
+    """The result a worker would send for `task` on `host` when its `when` is false; None when the task runs,
+    or when the controller does not decide (a loop or delegate_to: the conditional is evaluated per item or
+    with the delegated host's variables; an error: the worker reports it)."""
+    from ansible._internal._task import TaskContext
+    from ansible.executor.task_result import _RawTaskResult
+    from ansible.plugins.loader import get_plugin_loader_namespace
+
+    if not task.when or task.loop is not None or task.loop_with or task.delegate_to is not None:
+        return None
+    if any(LOOKUP_CALL.search(str(condition)) for condition in task.when):
+        return None  # a lookup would run twice (here, then in the worker) whenever the task runs
+    if not conditional_false(task, task_vars):
+        return None
+    probe = task.copy(exclude_tasks=True)  # the executor squashes its task: never the controller's own
+    try:
+        executor = ConditionalProbe(host, probe, dict(task_vars), play_context, strategy._loader,
+                                    get_plugin_loader_namespace(), strategy._final_q, strategy._variable_manager)
+        with TaskContext(probe):
+            result = executor.run()
+        if not result.get("skipped") or result.get("failed"):
+            return None
+        wire = _RawTaskResult(host=host, task=probe, return_data=result, task_fields=probe.dump_attrs())
+        # Through pickle, as a worker's result goes through the result queue.
+        return ForkingPickler.loads(ForkingPickler.dumps(wire.as_wire_task_result()))
+    except TaskWouldRun:
+        return None
+    except Exception as exc:
+        display.vvvv("tap_linear: %s: left to the worker (%s)" % (task.get_name(), exc))
+        return None
+
+
+def controller_skip_supported():
+    """The ansible-core internals the controller's skip relies on (those of 2.19); without them, every task goes
+    to a worker."""
+    try:
+        from ansible._internal._display_utils import DeferredWarningContext  # noqa: F401
+        from ansible._internal._task import TaskContext  # noqa: F401
+        from ansible.executor.task_result import _RawTaskResult
+    except ImportError:
+        return False
+    return hasattr(_LINEAR, "_convert_wire_task_result_to_raw") and hasattr(_RawTaskResult, "as_wire_task_result")
+
+
+ConditionalProbe = conditional_probe_class()
+CONTROLLER_SKIP = ACCELERATED and controller_skip_supported()
+
+
 class StrategyModule(*((_MIXIN,) if ACCELERATED else ()), _LINEAR):
-    pass
+    if CONTROLLER_SKIP:
+        def _queue_task(self, host, task, task_vars, play_context):
+            skipped = skipped_in_controller(self, host, task, task_vars, play_context)
+            if skipped is None:
+                return super()._queue_task(host, task, task_vars, play_context)
+            # What the linear strategy's _queue_task and the results thread do for a worker's result.
+            self._queued_task_cache[(host.name, task._uuid)] = {
+                "host": host, "task": task, "task_vars": task_vars, "play_context": play_context}
+            self._tqm.send_callback("v2_runner_on_start", host, task)
+            result = self._convert_wire_task_result_to_raw(skipped)
+            with self._results_lock:
+                self._results.append(result)
+            self._pending_results += 1

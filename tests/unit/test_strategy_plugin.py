@@ -325,6 +325,15 @@ def test_a_template_is_compiled_once_per_run(shared_templates):
     assert len(generated) == 2 and len(os.listdir(cache)) == 2
 
 
+def test_a_process_keeps_the_code_it_compiled_or_read(shared_templates):
+    cache, generated = shared_templates
+    assert template("{{ 'x' | upper }}") == "X"
+    for stored in os.listdir(cache):
+        os.remove(os.path.join(cache, stored))
+    assert template("{{ 'x' | upper }}") == "X"
+    assert len(generated) == 1 and os.listdir(cache) == []  # neither compiled nor read again
+
+
 def test_conditionals_are_compiled_once_per_run(shared_templates):
     from ansible._internal._datatag._tags import TrustedAsTemplate
     from ansible.template import Templar
@@ -410,3 +419,150 @@ def test_workers_freeze_what_they_inherit(monkeypatch):
     load_plugin().inherited_objects_frozen_in_workers()
     assert WorkerProcess._run(object()) == "result"
     assert calls == ["freeze", "run"]
+
+
+SKIP_CASES = """
+- hosts: all
+  gather_facts: false
+  vars:
+    flag: "{{ inventory_hostname == 'h1' }}"
+  tasks:
+    - name: skipped with register
+      ansible.builtin.set_fact:
+        x: 1
+      register: skipped_reg
+      when: not flag
+    - name: registered skip seen by the next task
+      ansible.builtin.debug:
+        msg: "{{ skipped_reg }}"
+    - name: skipped with no_log
+      ansible.builtin.debug:
+        msg: secret
+      no_log: true
+      when: flag is false
+    - name: loop with when
+      ansible.builtin.debug:
+        msg: "{{ item }}"
+      loop: [1, 2]
+      when: item > 1 and flag
+    - name: block with when
+      when: flag
+      block:
+        - name: in block
+          ansible.builtin.debug:
+            msg: in block
+          when: inventory_hostname != 'h3'
+    - name: include_role with when
+      ansible.builtin.include_role:
+        name: r
+      when: flag
+    - name: include_tasks with when
+      ansible.builtin.include_tasks: included.yml
+      when: not flag
+    - name: run_once skipped
+      ansible.builtin.debug:
+        msg: once
+      run_once: true
+      register: once_reg
+      when: "{{ false }}"
+    - name: delegated
+      ansible.builtin.debug:
+        msg: delegated
+      delegate_to: h2
+      when: flag
+    - name: lookup in when
+      ansible.builtin.debug:
+        msg: never
+      when: lookup('ansible.builtin.env', 'HOME') == ''
+    - name: undefined in when
+      ansible.builtin.debug:
+        msg: never
+      when: nope.x
+      ignore_errors: true
+    - name: every registered skip
+      ansible.builtin.debug:
+        msg: "{{ skipped_reg }} {{ once_reg }}"
+"""
+
+COUNTING_PLAYBOOK_CLI = """
+import os, sys
+from ansible.executor.process.worker import WorkerProcess
+start = WorkerProcess.start
+def counted(self):
+    with open(os.environ['WORKER_LOG'], 'a') as log:
+        log.write('%s|%s\\n' % (self._host.name, self._task.get_name()))
+    return start(self)
+WorkerProcess.start = counted
+from ansible.cli.playbook import main
+sys.argv[0] = 'ansible-playbook'
+sys.exit(main())
+"""
+
+
+def run_skip_cases(tmp_path, acceleration):
+    import json
+    import re
+    import subprocess
+
+    (tmp_path / "roles" / "r" / "tasks").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "roles" / "r" / "tasks" / "main.yml").write_text("- ansible.builtin.debug:\n    msg: in role\n")
+    (tmp_path / "included.yml").write_text("- ansible.builtin.debug:\n    msg: included\n")
+    (tmp_path / "cases.yml").write_text(SKIP_CASES)
+    log = tmp_path / ("workers-%s" % acceleration)
+    done = subprocess.run(
+        [sys.executable, "-c", COUNTING_PLAYBOOK_CLI, str(tmp_path / "cases.yml"), "-i", "h1,h2,h3,", "-c", "local",
+         "-e", "ansible_python_interpreter=%s" % sys.executable],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, TAP_ACCELERATION=acceleration, WORKER_LOG=str(log),
+                 ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_ROLES_PATH=str(tmp_path / "roles")),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.dumps(json.loads(done.stdout), sort_keys=True)
+    results = re.sub(r'"(id|start|end)": "[^"]*"', "", results)  # task ids and times differ from run to run
+    workers = log.read_text().splitlines()
+    return results, workers, json.loads(done.stdout), done.stderr
+
+
+def test_a_false_when_is_skipped_in_the_controller_with_a_workers_result(tmp_path):
+    linear_results, linear_workers, _, linear_stderr = run_skip_cases(tmp_path, "off")
+    results, workers, report, stderr = run_skip_cases(tmp_path, "on")
+    assert results == linear_results  # what callbacks and registered variables get is unchanged
+    assert "secret" not in results
+    templated_when = "Conditionals should not be surrounded by templating delimiters"
+    # the deprecation comes with the task's result, as with linear: the controller's look at the conditional
+    # does not warn on its own
+    assert templated_when in results and templated_when not in stderr + linear_stderr
+
+    outcomes = {}
+    for task in (t for play in report["plays"] for t in play["tasks"]):
+        for host, result in task["hosts"].items():
+            outcomes[host, task["task"]["name"]] = "skipped" if result.get("skipped") else "ran"
+    assert outcomes["h1", "skipped with register"] == "skipped"
+    assert outcomes["h3", "skipped with no_log"] == "ran" and outcomes["h1", "skipped with no_log"] == "skipped"
+
+    forked = {tuple(line.split("|", 1)) for line in workers}
+    assert len(linear_workers) > len(workers)
+    assert forked == {key for key, outcome in outcomes.items() if outcome == "ran"} | {
+        # a loop's conditional is per item, a delegated task's is the delegated host's, a lookup would run
+        # twice when the task runs, an error is the worker's to report: those go to workers
+        (host, name) for host in ("h1", "h2", "h3")
+        for name in ("loop with when", "delegated", "lookup in when", "undefined in when")
+    }
+    assert ("h1", "run_once skipped") in [tuple(line.split("|", 1)) for line in linear_workers]
+
+
+def test_without_the_internals_it_needs_every_task_goes_to_a_worker(monkeypatch):
+    from ansible.plugins.strategy import StrategyBase
+
+    monkeypatch.delattr(StrategyBase, "_convert_wire_task_result_to_raw")
+    plugin = load_plugin()
+    assert plugin.ACCELERATED and not plugin.CONTROLLER_SKIP
+    assert "_queue_task" not in vars(plugin.StrategyModule)
+
+
+def test_the_controller_skips_only_under_acceleration(monkeypatch):
+    monkeypatch.setenv("TAP_ACCELERATION", "off")
+    plugin = load_plugin()
+    assert not plugin.CONTROLLER_SKIP and plugin.StrategyModule._queue_task is Linear._queue_task
