@@ -229,7 +229,6 @@ def compiled_templates_shared():
             expression.reset(token)
 
     cached_compile.code_cache = cache
-    cached_compile.compiled = compiled
     cached_compile.jinja_compile = jinja_compile
     compile_expression.jinja_compile_expression = jinja_compile_expression
     environment_class.compile = cached_compile
