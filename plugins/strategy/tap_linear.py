@@ -15,16 +15,23 @@ description:
     sites' modules run on every CPU.
   - Under Mitogen, the modules of C(tap.infra), C(amazon.aws) and C(community.aws) run in the site's
     interpreter (Mitogen would fork a pristine child for a module whose module_utils come from a collection
-    path): boto3 is imported, and botocore's models are parsed, once per site, not once per task.
+    path); boto3 is imported, and botocore's models are parsed, once per site, not once per task.
   - Under Mitogen, the directories of the installed collections are listed once, in the controller, not in
     every worker (Ansible forks one per task and host).
   - Under Mitogen, the workers of one run share their compiled Jinja templates (a template is compiled once per
     run, not once per task and host), Ansible's built-in filter and test plugins are loaded once, in the
     controller, and the objects a worker inherits from the controller are left out of its garbage collections.
   - Under Mitogen, a task whose C(when) is false for a host is skipped in the controller, without forking a
-    worker: Ansible's own task executor evaluates the conditional there, and its skip result takes the path a
+    worker; Ansible's own task executor evaluates the conditional there, and its skip result takes the path a
     worker's result takes (callbacks, registered variables). Tasks with a loop or C(delegate_to), conditionals
     that call a lookup, and any evaluation that fails go to a worker as usual.
+  - Under Mitogen, Ansible's own actions that need no connection and change nothing outside the run
+    (C(set_fact), C(debug), C(fail), C(set_stats), C(include_tasks), C(include_role)) run in the controller,
+    without a worker, and their result takes the path of a worker's. A local plugin of one of these names, a
+    delegated task, and a task that waits (async, until, a loop's pause, timeout) or calls a lookup go to a
+    worker.
+  - Under Mitogen, the connection plugin files Ansible lists to clean a host's facts (each time it computes the
+    host's variables) are listed once per set of plugin directories.
 author: tap-infra maintainers
 """
 
@@ -37,7 +44,9 @@ import re
 from multiprocessing.reduction import ForkingPickler
 
 from ansible import constants as C
-from ansible.plugins.loader import strategy_loader
+from ansible.plugins import action as action_plugins
+from ansible.plugins.loader import action_loader, strategy_loader
+from ansible.utils.fqcn import add_internal_fqcns
 from ansible.utils.display import Display
 from jinja2.utils import internalcode
 
@@ -72,6 +81,7 @@ def mitogen_mixin():
     jinja_plugins_loaded_once()
     compiled_templates_shared()
     inherited_objects_frozen_in_workers()
+    connection_plugins_listed_once()
     return ansible_mitogen.strategy.StrategyMixin
 
 
@@ -276,6 +286,37 @@ def inherited_objects_frozen_in_workers():
     worker.WorkerProcess._run = _run
 
 
+class ConnectionPathsListedOnce:
+    """A connection plugin loader whose list of plugin files (`all(path_only=True)`) is taken once per set of
+    plugin directories; everything else is the loader's."""
+
+    def __init__(self, loader):
+        self.loader = loader
+        self.listed = {}
+
+    def all(self, *args, **kwargs):
+        if args or kwargs != {"path_only": True}:
+            return self.loader.all(*args, **kwargs)
+        directories = tuple(self.loader._get_paths())
+        if directories not in self.listed:
+            self.listed[directories] = list(self.loader.all(path_only=True))
+        return iter(self.listed[directories])
+
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
+
+
+def connection_plugins_listed_once():
+    """Each time the controller computes a host's variables (once per task and host) Ansible cleans the host's
+    facts, and the cleaning lists the connection plugin files on disk (a glob of every plugin directory) to drop
+    facts named after a connection plugin. The list is now taken once per set of plugin directories (a role
+    that brings its own connection plugins changes the set)."""
+    from ansible.vars import clean
+
+    if not isinstance(clean.connection_loader, ConnectionPathsListedOnce):
+        clean.connection_loader = ConnectionPathsListedOnce(clean.connection_loader)
+
+
 def one_interpreter_per_host():
     """Mitogen keys a local connection's interpreter by its Python path alone, so every region site (all are
     `connection: local`) would share one interpreter and its tasks would wait for each other's: the sites,
@@ -387,6 +428,65 @@ def controller_skip_supported():
     return hasattr(_LINEAR, "_convert_wire_task_result_to_raw") and hasattr(_RawTaskResult, "as_wire_task_result")
 
 
+# Ansible's own actions that need no connection and change nothing outside the run: they template their
+# arguments into a result (include_tasks and include_role only return what the strategy is to include). The
+# controller runs them itself, without forking a worker. Validation actions (assert, validate_argument_spec) are
+# left to workers: their work can be heavy, and the workers of several hosts do it in parallel.
+CONTROLLER_ACTIONS = frozenset(C._ACTION_SET_FACT + C._ACTION_DEBUG + C._ACTION_ALL_INCLUDES
+                               + add_internal_fqcns(("set_stats", "fail")))
+_BUILTIN_ACTIONS_DIR = os.path.dirname(action_plugins.__file__)
+_builtin_action = {}
+
+
+def builtin_action(task):
+    """Whether the task's action resolves to Ansible's own action plugin (not a local override of its name)."""
+    key = (task.action, tuple(task.collections or ()))
+    if key not in _builtin_action:
+        context = action_loader.find_plugin_with_context(task.action, collection_list=task.collections)
+        path = context.plugin_resolved_path if context.resolved else None
+        _builtin_action[key] = bool(path) and os.path.dirname(os.path.abspath(path)) == _BUILTIN_ACTIONS_DIR
+    return _builtin_action[key]
+
+
+def runs_in_controller(task):
+    """A task the controller runs without a worker: one of CONTROLLER_ACTIONS, not delegated, and nothing that
+    waits (async, retries, a loop's pause, a timeout) or calls a lookup plugin (with_*, lookup() or query() in
+    its arguments or variables: a lookup may wait on I/O, and the controller serves one host after the other)."""
+    if task.action not in CONTROLLER_ACTIONS or task.delegate_to is not None or task.loop_with:
+        return False
+    if task.async_val or task.until or task.timeout or getattr(task.loop_control, "pause", 0):
+        return False
+    if LOOKUP_CALL.search(str(task.args)) or LOOKUP_CALL.search(str(task.vars)):
+        return False
+    return task.action in C._ACTION_ALL_INCLUDES or builtin_action(task)
+
+
+def executed_in_controller(strategy, host, task, task_vars, play_context):
+    """What a worker does for `task` on `host`: Ansible's task executor runs on a copy of the task, and its
+    result goes to the results queue (after any per-item callbacks of a loop, as a worker's does)."""
+    from ansible._internal._task import TaskContext
+    from ansible.executor.task_executor import TaskExecutor
+    from ansible.executor.task_result import _RawTaskResult
+    from ansible.plugins.loader import get_plugin_loader_namespace
+
+    own = task.copy(exclude_tasks=True)  # the executor post-validates and squashes its task: never the controller's
+    with TaskContext(own):
+        result = TaskExecutor(host, own, dict(task_vars), play_context, strategy._loader,
+                              get_plugin_loader_namespace(), strategy._final_q, strategy._variable_manager).run()
+        try:
+            strategy._final_q.send_task_result(
+                _RawTaskResult(host=host, task=own, return_data=result, task_fields=own.dump_attrs()))
+        except Exception as exc:  # as a worker does when its result cannot be sent
+            from ansible._internal._errors import _error_utils
+            from ansible.errors import AnsibleError
+
+            try:
+                raise AnsibleError("Task result omitted due to queue send failure.") from exc
+            except AnsibleError as error:
+                strategy._final_q.send_task_result(_RawTaskResult(
+                    host=host, task=own, return_data=_error_utils.result_dict_from_exception(error), task_fields={}))
+
+
 ConditionalProbe = conditional_probe_class()
 CONTROLLER_SKIP = ACCELERATED and controller_skip_supported()
 
@@ -394,6 +494,13 @@ CONTROLLER_SKIP = ACCELERATED and controller_skip_supported()
 class StrategyModule(*((_MIXIN,) if ACCELERATED else ()), _LINEAR):
     if CONTROLLER_SKIP:
         def _queue_task(self, host, task, task_vars, play_context):
+            if runs_in_controller(task):
+                self._queued_task_cache[(host.name, task._uuid)] = {
+                    "host": host, "task": task, "task_vars": task_vars, "play_context": play_context}
+                self._tqm.send_callback("v2_runner_on_start", host, task)
+                executed_in_controller(self, host, task, task_vars, play_context)
+                self._pending_results += 1
+                return
             skipped = skipped_in_controller(self, host, task, task_vars, play_context)
             if skipped is None:
                 return super()._queue_task(host, task, task_vars, play_context)

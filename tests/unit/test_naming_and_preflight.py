@@ -124,3 +124,18 @@ def test_each_wrong_role_input_is_one_message_naming_role_and_input(name, value,
     problems = role_input_problems(ROLE_SPECS, {name: value})
     assert len(problems) == 1 and problems[0].startswith(expected), problems
     assert "argument_specs.yml" in problems[0] and repr(value) in problems[0]
+
+
+class _NotDeepCopied(list):
+    """Stands for Ansible's lazily templated containers, which hold their templating context: a deep copy of
+    one costs far more than its items."""
+
+    def __deepcopy__(self, memo):
+        raise AssertionError("a host variable was deep-copied")
+
+
+def test_role_inputs_are_validated_as_plain_data():
+    good = role_input_problems(ROLE_SPECS, {"lambda_alb_allowed_cidrs": _NotDeepCopied(["10.0.0.0/8"])})
+    assert good == []
+    problems = role_input_problems(ROLE_SPECS, {"vpc_az_count": _NotDeepCopied([1, 2])})
+    assert len(problems) == 1 and problems[0].startswith("input vpc_az_count of role vpc ") and "[1, 2]" in problems[0]

@@ -7,6 +7,7 @@ import os
 import importlib.util
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from ansible.plugins.strategy.linear import StrategyModule as Linear
@@ -26,6 +27,17 @@ def load_plugin():
 def test_ansible_cfg_selects_the_strategy():
     config = (REPO_ROOT / "ansible.cfg").read_text()
     assert "strategy = tap_linear" in config and "strategy_plugins = plugins/strategy" in config
+
+
+def test_ansible_doc_renders_the_strategy():
+    import subprocess
+
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-doc"), "-t", "strategy", "-M", str(PLUGIN.parent), "tap_linear"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False, env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
+    )
+    assert done.returncode == 0 and "STRATEGY tap_linear" in done.stdout, done.stderr
+    assert "TAP_ACCELERATION" in done.stdout and "set_fact" in done.stdout
 
 
 def test_accelerated_by_default_when_mitogen_is_installed(monkeypatch):
@@ -421,6 +433,39 @@ def test_workers_freeze_what_they_inherit(monkeypatch):
     assert calls == ["freeze", "run"]
 
 
+def test_fact_cleaning_lists_the_connection_plugins_once_per_set_of_directories(monkeypatch):
+    """Ansible cleans a host's facts whenever it computes the host's variables, and the cleaning globs every
+    connection plugin directory."""
+    from ansible.plugins.loader import connection_loader
+    from ansible.vars import clean
+
+    facts = {"ansible_local_shell": "x", "ansible_winrm_scheme": "y", "site": "us-east-1"}
+    monkeypatch.setattr(clean, "connection_loader", connection_loader)
+    expected = clean.clean_facts(facts)
+    assert expected == {"site": "us-east-1"}
+
+    listed, directories = [], ["/plugins/connection"]
+
+    class CountingLoader:
+        def all(self, *args, **kwargs):
+            listed.append(kwargs)
+            return connection_loader.all(*args, **kwargs)
+
+        def _get_paths(self):
+            return list(directories)
+
+    monkeypatch.setattr(clean, "connection_loader", CountingLoader())
+    plugin = load_plugin()
+    plugin.connection_plugins_listed_once()
+    plugin.connection_plugins_listed_once()
+    assert isinstance(clean.connection_loader.loader, CountingLoader)  # wrapped once
+    assert [clean.clean_facts(facts) for _ in range(3)] == [expected] * 3
+    assert len(listed) == 1
+    directories.append("/roles/r/connection_plugins")  # a role that brings its own connection plugins
+    assert clean.clean_facts(facts) == expected
+    assert len(listed) == 2
+
+
 SKIP_CASES = """
 - hosts: all
   gather_facts: false
@@ -428,29 +473,27 @@ SKIP_CASES = """
     flag: "{{ inventory_hostname == 'h1' }}"
   tasks:
     - name: skipped with register
-      ansible.builtin.set_fact:
-        x: 1
+      ansible.builtin.ping:
       register: skipped_reg
       when: not flag
     - name: registered skip seen by the next task
       ansible.builtin.debug:
         msg: "{{ skipped_reg }}"
     - name: skipped with no_log
-      ansible.builtin.debug:
-        msg: secret
+      ansible.builtin.ping:
+        data: secret
       no_log: true
       when: flag is false
     - name: loop with when
-      ansible.builtin.debug:
-        msg: "{{ item }}"
+      ansible.builtin.ping:
+        data: "{{ item }}"
       loop: [1, 2]
       when: item > 1 and flag
     - name: block with when
       when: flag
       block:
         - name: in block
-          ansible.builtin.debug:
-            msg: in block
+          ansible.builtin.ping:
           when: inventory_hostname != 'h3'
     - name: include_role with when
       ansible.builtin.include_role:
@@ -460,28 +503,70 @@ SKIP_CASES = """
       ansible.builtin.include_tasks: included.yml
       when: not flag
     - name: run_once skipped
-      ansible.builtin.debug:
-        msg: once
+      ansible.builtin.ping:
       run_once: true
       register: once_reg
       when: "{{ false }}"
     - name: delegated
-      ansible.builtin.debug:
-        msg: delegated
+      ansible.builtin.ping:
       delegate_to: h2
       when: flag
     - name: lookup in when
-      ansible.builtin.debug:
-        msg: never
+      ansible.builtin.ping:
       when: lookup('ansible.builtin.env', 'HOME') == ''
     - name: undefined in when
-      ansible.builtin.debug:
-        msg: never
+      ansible.builtin.ping:
       when: nope.x
       ignore_errors: true
     - name: every registered skip
       ansible.builtin.debug:
         msg: "{{ skipped_reg }} {{ once_reg }}"
+    - name: fact with no_log
+      ansible.builtin.set_fact:
+        secret_fact: "{{ 'secret-' ~ inventory_hostname }}"
+      no_log: true
+      register: fact_reg
+    - name: facts per item
+      ansible.builtin.set_fact:
+        "item_{{ item }}": "{{ item * 2 }}"
+      loop: [1, 2]
+    - name: fact with undefined when
+      ansible.builtin.set_fact:
+        never: 1
+      when: nope.y
+      ignore_errors: true
+    - name: run_once fact
+      ansible.builtin.set_fact:
+        once_fact: "{{ inventory_hostname }}"
+      run_once: true
+    - name: failing fail
+      ansible.builtin.fail:
+        msg: "failed on {{ inventory_hostname }}"
+      when: flag
+      ignore_errors: true
+    - name: stats
+      ansible.builtin.set_stats:
+        data:
+          stat: "{{ inventory_hostname }}"
+    - name: fact from a lookup
+      ansible.builtin.set_fact:
+        home: "{{ lookup('ansible.builtin.env', 'HOME') }}"
+    - name: a local action plugin of a built-in name
+      set_stats:
+        data:
+          local: 1
+    - name: facts seen by the next task
+      ansible.builtin.debug:
+        msg: "{{ secret_fact | length }} {{ item_1 }} {{ item_2 }} {{ once_fact }} {{ fact_reg.ansible_facts | count }}"
+"""
+
+LOCAL_SET_STATS = """
+from ansible.plugins.action import ActionBase
+
+
+class ActionModule(ActionBase):
+    def run(self, tmp=None, task_vars=None):
+        return {"changed": False, "local_plugin": True}
 """
 
 COUNTING_PLAYBOOK_CLI = """
@@ -508,6 +593,8 @@ def run_skip_cases(tmp_path, acceleration):
     (tmp_path / "roles" / "r" / "tasks" / "main.yml").write_text("- ansible.builtin.debug:\n    msg: in role\n")
     (tmp_path / "included.yml").write_text("- ansible.builtin.debug:\n    msg: included\n")
     (tmp_path / "cases.yml").write_text(SKIP_CASES)
+    (tmp_path / "action_plugins").mkdir(exist_ok=True)
+    (tmp_path / "action_plugins" / "set_stats.py").write_text(LOCAL_SET_STATS)
     log = tmp_path / ("workers-%s" % acceleration)
     done = subprocess.run(
         [sys.executable, "-c", COUNTING_PLAYBOOK_CLI, str(tmp_path / "cases.yml"), "-i", "h1,h2,h3,", "-c", "local",
@@ -516,7 +603,8 @@ def run_skip_cases(tmp_path, acceleration):
         capture_output=True,
         text=True,
         env=dict(os.environ, TAP_ACCELERATION=acceleration, WORKER_LOG=str(log),
-                 ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_ROLES_PATH=str(tmp_path / "roles")),
+                 ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_ROLES_PATH=str(tmp_path / "roles"),
+                 ANSIBLE_ACTION_PLUGINS=str(tmp_path / "action_plugins")),
     )
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.dumps(json.loads(done.stdout), sort_keys=True)
@@ -525,7 +613,7 @@ def run_skip_cases(tmp_path, acceleration):
     return results, workers, json.loads(done.stdout), done.stderr
 
 
-def test_a_false_when_is_skipped_in_the_controller_with_a_workers_result(tmp_path):
+def test_the_controller_skips_false_whens_and_runs_connectionless_actions_with_a_workers_result(tmp_path):
     linear_results, linear_workers, _, linear_stderr = run_skip_cases(tmp_path, "off")
     results, workers, report, stderr = run_skip_cases(tmp_path, "on")
     assert results == linear_results  # what callbacks and registered variables get is unchanged
@@ -533,21 +621,33 @@ def test_a_false_when_is_skipped_in_the_controller_with_a_workers_result(tmp_pat
     # the deprecation comes with the task's result, as with linear: the controller's look at the conditional
     # does not warn on its own
     assert templated_when in results and templated_when not in stderr + linear_stderr
+    assert "secret-h" not in results  # the no_log fact, run in the controller, is censored like a worker's
 
-    outcomes = {}
+    outcomes, actions = {}, {}
     for task in (t for play in report["plays"] for t in play["tasks"]):
         for host, result in task["hosts"].items():
             outcomes[host, task["task"]["name"]] = "skipped" if result.get("skipped") else "ran"
+            actions[task["task"]["name"]] = result["action"]
     assert outcomes["h1", "skipped with register"] == "skipped"
     assert outcomes["h3", "skipped with no_log"] == "ran" and outcomes["h1", "skipped with no_log"] == "skipped"
+    assert outcomes["h1", "failing fail"] == "ran" and outcomes["h2", "failing fail"] == "skipped"
+    in_controller = {"ansible.builtin.set_fact", "ansible.builtin.debug", "ansible.builtin.fail",
+                     "ansible.builtin.set_stats", "ansible.builtin.include_role", "ansible.builtin.include_tasks"}
+    assert set(actions.values()) == in_controller | {"ansible.builtin.ping", "set_stats"}
 
     forked = {tuple(line.split("|", 1)) for line in workers}
-    assert len(linear_workers) > len(workers)
-    assert forked == {key for key, outcome in outcomes.items() if outcome == "ran"} | {
+    assert len(linear_workers) > 2 * len(workers)
+    assert forked == {key for key, outcome in outcomes.items()
+                      if outcome == "ran" and actions[key[1]] not in in_controller} | {
         # a loop's conditional is per item, a delegated task's is the delegated host's, a lookup would run
         # twice when the task runs, an error is the worker's to report: those go to workers
         (host, name) for host in ("h1", "h2", "h3")
         for name in ("loop with when", "delegated", "lookup in when", "undefined in when")
+    } | {
+        # a lookup in the arguments may wait on I/O; a local plugin that takes a built-in action's name may do
+        # anything: those go to workers too
+        (host, name) for host in ("h1", "h2", "h3")
+        for name in ("fact from a lookup", "a local action plugin of a built-in name")
     }
     assert ("h1", "run_once skipped") in [tuple(line.split("|", 1)) for line in linear_workers]
 

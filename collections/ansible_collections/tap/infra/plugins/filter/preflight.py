@@ -65,6 +65,7 @@ _value:
 
 import ipaddress
 import re
+from collections.abc import Mapping
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -203,6 +204,16 @@ def preflight_problems(sites, suffix, allow_shared_region=False):
     return sorted(set(problems), key=problems.index)
 
 
+def _plain(value):
+    """The value as plain dicts and lists: the validator deep-copies what it checks, and a deep copy of
+    Ansible's lazily templated containers (they hold their templating context) costs far more."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 def _input_spec(option):
     """An option's spec for checking a value the run gives: what may be omitted is not required, and
     defaults (applied by the role itself) are not checked here."""
@@ -225,7 +236,7 @@ def role_input_problems(role_specs, values):
                 if name not in values:
                     continue
                 try:
-                    value = values[name]
+                    value = _plain(values[name])
                 except Exception as exc:  # pylint: disable=broad-except  # a template the run cannot resolve
                     problems.append("input %s of role %s cannot be resolved: %s" % (name, role, exc))
                     continue
