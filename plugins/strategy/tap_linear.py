@@ -439,8 +439,9 @@ _builtin_action = {}
 
 
 def builtin_action(task):
-    """Whether the task's action resolves to Ansible's own action plugin (not a local override of its name)."""
-    key = (task.action, tuple(task.collections or ()))
+    """Whether the task's action resolves to Ansible's own action plugin (not a local override of its name, from
+    the plugin directories of the moment: a role may bring its own)."""
+    key = (task.action, tuple(task.collections or ()), tuple(action_loader._get_paths()))
     if key not in _builtin_action:
         context = action_loader.find_plugin_with_context(task.action, collection_list=task.collections)
         path = context.plugin_resolved_path if context.resolved else None

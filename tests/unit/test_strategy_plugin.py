@@ -466,6 +466,24 @@ def test_fact_cleaning_lists_the_connection_plugins_once_per_set_of_directories(
     assert len(listed) == 2
 
 
+def test_a_role_that_brings_an_action_of_a_builtin_name_takes_it_out_of_the_controller(tmp_path):
+    from ansible.playbook.task import Task
+    from ansible.plugins.loader import action_loader
+
+    task = Task.load({"name": "a fact", "set_fact": {"x": 1}})
+    plugin = load_plugin()
+    assert plugin.runs_in_controller(task)
+    (tmp_path / "action_plugins").mkdir()
+    (tmp_path / "action_plugins" / "set_fact.py").write_text(LOCAL_SET_STATS)
+    action_loader.add_directory(str(tmp_path / "action_plugins"))  # as a role's action_plugins/ is added
+    try:
+        assert not plugin.runs_in_controller(task)
+    finally:
+        action_loader._extra_dirs.remove(os.path.realpath(str(tmp_path / "action_plugins")))
+        action_loader._clear_caches()
+    assert plugin.runs_in_controller(task)
+
+
 SKIP_CASES = """
 - hosts: all
   gather_facts: false
