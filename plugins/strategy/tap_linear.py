@@ -496,20 +496,21 @@ class StrategyModule(*((_MIXIN,) if ACCELERATED else ()), _LINEAR):
     if CONTROLLER_SKIP:
         def _queue_task(self, host, task, task_vars, play_context):
             if runs_in_controller(task):
-                self._queued_task_cache[(host.name, task._uuid)] = {
-                    "host": host, "task": task, "task_vars": task_vars, "play_context": play_context}
-                self._tqm.send_callback("v2_runner_on_start", host, task)
+                self._started_without_worker(host, task, task_vars, play_context)
                 executed_in_controller(self, host, task, task_vars, play_context)
-                self._pending_results += 1
                 return
             skipped = skipped_in_controller(self, host, task, task_vars, play_context)
             if skipped is None:
                 return super()._queue_task(host, task, task_vars, play_context)
-            # What the linear strategy's _queue_task and the results thread do for a worker's result.
-            self._queued_task_cache[(host.name, task._uuid)] = {
-                "host": host, "task": task, "task_vars": task_vars, "play_context": play_context}
-            self._tqm.send_callback("v2_runner_on_start", host, task)
+            self._started_without_worker(host, task, task_vars, play_context)
+            # What the results thread does with a worker's result.
             result = self._convert_wire_task_result_to_raw(skipped)
             with self._results_lock:
                 self._results.append(result)
+
+        def _started_without_worker(self, host, task, task_vars, play_context):
+            """What the linear strategy's _queue_task records and announces when it starts a worker."""
+            self._queued_task_cache[(host.name, task._uuid)] = {
+                "host": host, "task": task, "task_vars": task_vars, "play_context": play_context}
+            self._tqm.send_callback("v2_runner_on_start", host, task)
             self._pending_results += 1
