@@ -202,3 +202,26 @@ def test_shares_and_addresses_are_checked():
         FaultProxy("http://127.0.0.1:1", throttle=0.6, drop=0.6)
     with pytest.raises(ValueError, match="loopback"):
         FaultProxy("http://127.0.0.1:1", host="8.8.8.8")
+
+
+def test_responses_are_not_held_back_by_nagles_algorithm(emulator, monkeypatch):
+    """A response is written as headers, then body: with Nagle's algorithm on, each call of a kept-alive
+    connection but its first waited about 40 ms for the client's delayed ACK, in every benchmark figure."""
+    import socket
+
+    from tools.emulator import proxy as proxy_module
+
+    nodelay = []
+    setup = proxy_module._Handler.setup
+
+    def recording_setup(handler):
+        setup(handler)
+        nodelay.append(handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    monkeypatch.setattr(proxy_module._Handler, "setup", recording_setup)
+    with FaultProxy(emulator.url) as proxy:
+        sts = client(proxy, "sts")
+        for _ in range(3):
+            sts.get_caller_identity()
+    assert nodelay and all(nodelay)
+    assert len(nodelay) == 1  # one kept-alive connection served the three calls
