@@ -3,24 +3,34 @@
 # Copyright: tap-infra maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""botocore's service models, parsed once per Python interpreter instead of once per session.
+"""botocore's service models and boto3's clients, shared by the modules of one Python interpreter.
 
-Every AWS module creates a new boto3 session, and botocore caches the JSON files it reads (service
-model, endpoint rules, paginators, waiters: several MB for EC2) per session only, so each module parses
-them again: about 0.2 s of CPU per EC2 client. Where modules share a persistent interpreter (the
-project's strategy under Mitogen), this module lets every botocore loader of the interpreter share one
-cache. The cache key adds the loader's search paths and extras to botocore's own key, so loaders that
-look in other places (boto3 appends its resource data directory) never see each other's results. In a
-one-shot module process it changes nothing but the cache's place.
+Every AWS module creates a new boto3 session and its clients. botocore caches the JSON files it reads
+(service model, endpoint rules, paginators, waiters: several MB for EC2) per session only, so each module
+parses them again: about 0.2 s of CPU per EC2 client. Building the client itself (a class with a method per
+API operation, its endpoint rules and event handlers) and opening its HTTPS connection come on top. Where
+modules share a persistent interpreter (the project's strategy under Mitogen), this module lets
+- every botocore loader of the interpreter share one cache of parsed files (`share_loader_cache`). The cache
+  key adds the loader's search paths and extras to botocore's own key, so loaders that look in other places
+  (boto3 appends its resource data directory) never see each other's results;
+- every boto3 session of the interpreter hand out the client already built for the same request
+  (`share_clients`), with its open connection: a task against a far region does not wait for a new TCP and
+  TLS handshake.
+In a one-shot module process it changes nothing but where things are kept.
 
-`share_loader_cache()` is idempotent; every module of this collection calls it first in main().
+`share_in_interpreter()` installs both and is idempotent; every module of this collection calls it first in
+main(), and later modules of other collections in the same interpreter benefit as well.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 try:
+    import boto3.session
+    import botocore.config
     import botocore.loaders
 except ImportError:
     pass  # Handled by AnsibleAWSModule
@@ -74,3 +84,85 @@ def share_loader_cache(loader_class=None, entries=None):
     loader_class.__init__ = __init__
     setattr(loader_class, _MARKER, True)
     return True
+
+
+_SHARED_CLIENTS = {}
+_CLIENTS_MARKER = "_tap_shared_clients"
+_SESSION_SCOPE = "_tap_client_scope"
+# The environment of the credential chain and of botocore's settings: part of what decides a client.
+_ENVIRONMENT_PREFIX = "AWS_"
+# amazon.aws's placebo recorder attaches to each module's session: clients are not shared while it is on.
+_UNSHARED_WHEN_SET = ("_ANSIBLE_PLACEBO_RECORD", "_ANSIBLE_PLACEBO_REPLAY")
+
+
+def _frozen(value):
+    """A hashable form of a client argument; TypeError for a value that has none (no sharing then)."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, botocore.config.Config):
+        options = getattr(value, "_user_provided_options", None)
+        if not isinstance(options, dict):
+            raise TypeError("a botocore Config without its user-provided options")
+        return ("Config", _frozen(options))
+    hash(value)
+    return value
+
+
+def share_clients(session_class=None, clients=None):
+    """Make boto3 sessions of `session_class` created from now on hand out one client per identical request.
+
+    Every AWS module creates a session and its clients: building a client (its class, with a method per API
+    operation, its endpoint rules and its event handlers) is a large part of the CPU time of a short module, and
+    its first call opens a new connection. Where modules share a persistent interpreter, a client asked again
+    with the same service, region, endpoint, credentials, configuration, session arguments and AWS_* environment
+    variables (the credential chain's) is the one built first: botocore clients are safe to share, and none of
+    the modules registers event handlers on a client or a session. A session given its own botocore session, an
+    argument without a hashable form, or amazon.aws's placebo recorder (which attaches to each module's session)
+    gets a new client as before. The key includes the process id, so a forked child builds its own clients and
+    connections.
+    """
+    if session_class is None:
+        try:
+            session_class = boto3.session.Session
+        except NameError:
+            return False
+    if getattr(session_class, _CLIENTS_MARKER, False):
+        return False
+    shared = _SHARED_CLIENTS if clients is None else clients
+    original_init = session_class.__init__
+    original_client = session_class.client
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        own_botocore_session = args[4] if len(args) > 4 else kwargs.get("botocore_session")
+        try:
+            scope = None if own_botocore_session is not None else (_frozen(args), _frozen(kwargs))
+        except TypeError:
+            scope = None
+        setattr(self, _SESSION_SCOPE, scope)
+
+    def client(self, *args, **kwargs):
+        scope = getattr(self, _SESSION_SCOPE, None)
+        if scope is None or any(name in os.environ for name in _UNSHARED_WHEN_SET):
+            return original_client(self, *args, **kwargs)
+        environment = tuple(sorted(item for item in os.environ.items() if item[0].startswith(_ENVIRONMENT_PREFIX)))
+        try:
+            key = (os.getpid(), scope, _frozen(args), _frozen(kwargs), environment)
+        except TypeError:
+            return original_client(self, *args, **kwargs)
+        if key not in shared:
+            shared[key] = original_client(self, *args, **kwargs)
+        return shared[key]
+
+    session_class.__init__ = __init__
+    session_class.client = client
+    setattr(session_class, _CLIENTS_MARKER, True)
+    return True
+
+
+def share_in_interpreter():
+    """Parsed models and clients shared by the modules of this interpreter (see the module's docstring)."""
+    share_loader_cache()
+    share_clients()

@@ -138,7 +138,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_loader_cache
+from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
@@ -271,7 +271,7 @@ class DashboardManager:
 
 
 def main():
-    share_loader_cache()  # botocore's models parsed once per interpreter (see module_utils/botocore_cache.py)
+    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["dashboard_name"]),
         body=dict(type="raw"),

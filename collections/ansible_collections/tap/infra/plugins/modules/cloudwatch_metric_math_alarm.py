@@ -262,7 +262,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_loader_cache
+from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 
 
 class AlarmDefinitionError(ValueError):
@@ -501,7 +501,7 @@ class MetricMathAlarmManager:
 
 
 def main():
-    share_loader_cache()  # botocore's models parsed once per interpreter (see module_utils/botocore_cache.py)
+    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     dimension_options = dict(
         namespace=dict(type="str", required=True),
         metric_name=dict(type="str", required=True),

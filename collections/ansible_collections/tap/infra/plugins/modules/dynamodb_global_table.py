@@ -280,7 +280,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_loader_cache
+from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as GlobalTableError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 
@@ -744,7 +744,7 @@ def run(module, client):
 
 
 def main():
-    share_loader_cache()  # botocore's models parsed once per interpreter (see module_utils/botocore_cache.py)
+    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         name=dict(type="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),

@@ -267,7 +267,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_loader_cache
+from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SecurityGroupError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
@@ -734,7 +734,7 @@ def diff_view(group):
 
 
 def main():
-    share_loader_cache()  # botocore's models parsed once per interpreter (see module_utils/botocore_cache.py)
+    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     rule_options = dict(
         proto=dict(type="str", default="tcp"),
         ports=dict(type="list", elements="str"),

@@ -186,7 +186,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_loader_cache
+from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SubnetsError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
@@ -488,7 +488,7 @@ class SubnetsManager:
 
 
 def main():
-    share_loader_cache()  # botocore's models parsed once per interpreter (see module_utils/botocore_cache.py)
+    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         vpc_id=dict(type="str", required=True),
         subnets=dict(

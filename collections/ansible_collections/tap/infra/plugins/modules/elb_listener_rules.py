@@ -162,7 +162,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_loader_cache
+from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RulesError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
@@ -588,7 +588,7 @@ class ListenerRulesManager:
 
 
 def main():
-    share_loader_cache()  # botocore's models parsed once per interpreter (see module_utils/botocore_cache.py)
+    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         listener_arn=dict(type="str", required=True),
         rules=dict(

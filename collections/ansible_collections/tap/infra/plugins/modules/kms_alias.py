@@ -108,7 +108,7 @@ from functools import partial
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_loader_cache
+from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as AliasParameterError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
@@ -203,7 +203,7 @@ class AliasManager:
 
 
 def main():
-    share_loader_cache()  # botocore's models parsed once per interpreter (see module_utils/botocore_cache.py)
+    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["alias", "alias_name"]),
         target_key_id=dict(type="str", aliases=["key_id", "key_arn"]),
