@@ -116,22 +116,47 @@ def acceleration_row(instant, regions="2"):
 
 def slow_rows(slow):
     rows = []
+    for count, runs in sorted((slow.get("regions") or {}).items(), key=lambda item: int(item[0])):
+        for phase in ("deploy", "teardown"):
+            samples = runs.get("phases", {}).get(phase)
+            if not samples:
+                continue
+            s = summarize(samples)
+            bound = (runs.get("critical_path") or {}).get(phase)
+            rows.append(
+                [
+                    count,
+                    PHASE_TITLES[phase],
+                    fmt(s["wall"]),
+                    fmt(bound),
+                    fmt_ratio(ratio(s["wall"], bound)),
+                    fmt(s["calls"], 0),
+                    "%d/%d" % (s["n"] - s["failed"], s["n"]),
+                ]
+            )
+    return rows
+
+
+def slow_scaling_rows(slow):
+    """Per phase: wall (and bound) of each region count, relative to the smallest count."""
+    regions = slow.get("regions") or {}
+    counts = sorted(regions, key=int)
+    rows = []
     for phase in ("deploy", "teardown"):
-        samples = slow.get("phases", {}).get(phase)
-        if not samples:
+        walls = {n: summarize(regions[n].get("phases", {}).get(phase, []))["wall"] for n in counts}
+        bounds = {n: (regions[n].get("critical_path") or {}).get(phase) for n in counts}
+        if len(counts) < 2 or walls[counts[0]] is None:
             continue
-        s = summarize(samples)
-        bound = (slow.get("critical_path") or {}).get(phase)
-        rows.append(
-            [
-                PHASE_TITLES[phase],
-                fmt(s["wall"]),
-                fmt(bound),
-                fmt_ratio(ratio(s["wall"], bound)),
-                fmt(s["calls"], 0),
-                "%d/%d" % (s["n"] - s["failed"], s["n"]),
-            ]
-        )
+        cells = []
+        for n in counts:
+            if walls[n] is None:
+                cells.append("-")
+                continue
+            cells.append(
+                "%s (%s; bound %s)"
+                % (fmt(walls[n]), fmt_ratio(ratio(walls[n], walls[counts[0]])), fmt_ratio(ratio(bounds[n], bounds[counts[0]])))
+            )
+        rows.append([PHASE_TITLES[phase]] + cells)
     return rows
 
 
@@ -218,20 +243,34 @@ def render(results):
     else:
         out += ["(not run)", ""]
     slow = results.get("slow") or {}
-    out += ["## Slow-AWS emulator mode (2 regions) vs the critical-path bound", ""]
-    if slow.get("phases"):
+    out += ["## Slow-AWS emulator mode vs the critical-path bound", ""]
+    if slow.get("regions"):
         out += [
             "Emulator started with `--slow %s`: operations take the durations below; the bound is"
             " `tools/emulator/slow.py` `critical_path` (the longest chain of dependent AWS waits, what an ideal"
             " orchestrator would take, without any client-side time)." % slow.get("spec"),
             "",
-            table(["phase", "wall s", "critical path s", "wall/bound", "API calls", "ok runs"], slow_rows(slow)),
+            table(["regions", "phase", "wall s", "critical path s", "wall/bound", "API calls", "ok runs"], slow_rows(slow)),
             "",
         ]
-        chains = slow.get("critical_path") or {}
-        for phase in ("deploy", "teardown"):
-            if chains.get(phase + "_chain"):
-                out += ["- %s chain: %s" % (phase, " -> ".join(str(step) for step in chains[phase + "_chain"]))]
+        scaling = slow_scaling_rows(slow)
+        if scaling:
+            counts = sorted(slow["regions"], key=int)
+            out += [
+                "Scaling with the number of regions in slow mode (wall s, relative to %s region(s); the bound's own"
+                " ratio):" % counts[0],
+                "",
+                table(["phase"] + ["%s region(s)" % n for n in counts], scaling),
+                "",
+            ]
+        for count, runs in sorted(slow["regions"].items(), key=lambda item: int(item[0])):
+            chains = runs.get("critical_path") or {}
+            for phase in ("deploy", "teardown"):
+                if chains.get(phase + "_chain"):
+                    out += [
+                        "- %s region(s), %s chain: %s"
+                        % (count, phase, " -> ".join(str(step) for step in chains[phase + "_chain"]))
+                    ]
         if slow.get("durations"):
             out += ["- durations (s): " + ", ".join("%s %s" % (k, fmt(v)) for k, v in sorted(slow["durations"].items()))]
         out += [""]

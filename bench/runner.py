@@ -1,10 +1,10 @@
 """Run the benchmark: deploy, no-op re-run, check-mode plan and teardown over 1, 2 and 4 regions on the
-instant emulator, acceleration on vs off, and a 2-region deploy/teardown in slow-AWS mode next to its
-critical-path bound. Every run gets its own emulator (and call-recording proxy) on free ports.
+instant emulator, acceleration on vs off, and deploy/teardown of 1, 2 and 4 regions in slow-AWS mode next to
+their critical-path bounds. Every run gets its own emulator (and call-recording proxy) on free ports.
 
     python -m bench [--repeat N | --quick] [--regions 1,2,4] [--phases plan,deploy,noop,teardown]
-                    [--no-accel-off] [--no-slow] [--slow-spec SPEC] [--slow-repeat N] [--keep]
-                    [--output docs/BENCHMARKS.md] [--json .tap/bench/results.json]
+                    [--no-accel-off] [--no-slow] [--slow-spec SPEC] [--slow-repeat N] [--slow-regions 1,2,4]
+                    [--keep] [--output docs/BENCHMARKS.md] [--json .tap/bench/results.json]
 """
 
 import argparse
@@ -267,8 +267,11 @@ def remove_local_artifacts(suffix):
         path.unlink(missing_ok=True)
 
 
-def run_slow(spec, repeat, workroot):
-    """2 regions in slow-AWS mode: deploy and teardown next to slow.critical_path."""
+def run_slow(spec, repeat, workroot, counts=(2,), progress=None):
+    """Slow-AWS mode, for each region count: deploy and teardown next to slow.critical_path.
+
+    {spec, durations, regions: {count: {critical_path, phases: {phase: [sample, ...]}}}}; `progress` is called
+    with the entry after each region count."""
     from tools.emulator.launcher import Emulator
 
     try:
@@ -278,21 +281,26 @@ def run_slow(spec, repeat, workroot):
     if "slow" not in inspect.signature(Emulator).parameters:
         return {"skipped": "the emulator launcher has no slow mode"}
     durations = slow.durations(spec)
-    entry = {"spec": spec, "durations": durations, "critical_path": slow.critical_path(durations, 2), "phases": {}}
-    for attempt in range(repeat):
-        workdir = Path(tempfile.mkdtemp(prefix="slow-%d-" % attempt, dir=workroot))
-        inventory = write_inventory(workdir / "inventory", 2)
-        suffix = "bs" + uuid.uuid4().hex[:6]
-        log("slow mode %s, 2 regions, run %d/%d, suffix %s" % (spec, attempt + 1, repeat, suffix))
-        with Stack(workdir, slow=spec) as stack:
-            for phase, playbook in (("deploy", "site.yml"), ("teardown", "teardown.yml")):
-                sample = stack.playbook(playbook, inventory, suffix)
-                entry["phases"].setdefault(phase, []).append(sample)
-                log(
-                    "  slow %-8s %6.1f s wall (bound %.1f s), rc %d"
-                    % (phase, sample["wall"], entry["critical_path"][phase], sample["rc"])
-                )
-        remove_local_artifacts(suffix)
+    entry = {"spec": spec, "durations": durations, "regions": {}}
+    for count in counts:
+        bound = slow.critical_path(durations, count)
+        runs = entry["regions"][str(count)] = {"critical_path": bound, "phases": {}}
+        for attempt in range(repeat):
+            workdir = Path(tempfile.mkdtemp(prefix="slow-%d-%d-" % (count, attempt), dir=workroot))
+            inventory = write_inventory(workdir / "inventory", count)
+            suffix = "bs" + uuid.uuid4().hex[:6]
+            log("slow mode %s, %d region(s), run %d/%d, suffix %s" % (spec, count, attempt + 1, repeat, suffix))
+            with Stack(workdir, slow=spec) as stack:
+                for phase, playbook in (("deploy", "site.yml"), ("teardown", "teardown.yml")):
+                    sample = stack.playbook(playbook, inventory, suffix)
+                    runs["phases"].setdefault(phase, []).append(sample)
+                    log(
+                        "  slow %d region(s) %-8s %6.1f s wall (bound %.1f s), rc %d"
+                        % (count, phase, sample["wall"], bound[phase], sample["rc"])
+                    )
+            remove_local_artifacts(suffix)
+        if progress:
+            progress(entry)
     return entry
 
 
@@ -308,6 +316,7 @@ def parse_args(argv):
     parser.add_argument(
         "--slow-repeat", type=int, default=1, help="slow-mode runs (1: its figures are set by the emulated durations)"
     )
+    parser.add_argument("--slow-regions", default="1,2,4", help="region counts in slow-AWS mode (1,2,4)")
     parser.add_argument("--output", default=str(REPO_ROOT / "docs" / "BENCHMARKS.md"))
     parser.add_argument("--json", default=str(REPO_ROOT / ".tap" / "bench" / "results.json"))
     parser.add_argument("--keep", action="store_true", help="keep the work directory (run logs, call records)")
@@ -315,9 +324,11 @@ def parse_args(argv):
     if args.quick:
         args.repeat = 1
     args.region_counts = [int(n) for n in args.regions.split(",") if n.strip()]
+    args.slow_counts = [int(n) for n in args.slow_regions.split(",") if n.strip()]
     args.phase_list = [p.strip() for p in args.phases.split(",") if p.strip()]
     unknown = set(args.phase_list) - set(report.PHASES)
-    if unknown or any(n < 1 or n > len(REGIONS) for n in args.region_counts) or args.repeat < 1:
+    counts = args.region_counts + args.slow_counts
+    if unknown or any(n < 1 or n > len(REGIONS) for n in counts) or args.repeat < 1 or args.slow_repeat < 1:
         parser.error("phases are %s; regions 1..%d; repeat >= 1" % (", ".join(report.PHASES), len(REGIONS)))
     return args
 
@@ -337,8 +348,13 @@ def run(args):
             if entry.get("note") and entry["note"] not in results["notes"]:
                 results["notes"].append(entry["note"])
             Path(args.json).write_text(json.dumps(results, indent=2, default=str))
-        if not args.no_slow:
-            results["slow"] = run_slow(args.slow_spec, args.slow_repeat, workroot)
+        if not args.no_slow and args.slow_counts:
+
+            def slow_progress(entry):
+                results["slow"] = entry
+                Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+
+            results["slow"] = run_slow(args.slow_spec, args.slow_repeat, workroot, args.slow_counts, slow_progress)
         else:
             results["slow"] = {"skipped": "--no-slow"}
     finally:
@@ -352,8 +368,9 @@ def run(args):
         if any(sample["rc"] for sample in samples)
     ]
     failed += [
-        "slow %s" % phase
-        for phase, samples in results["slow"].get("phases", {}).items()
+        "slow %s region(s) %s" % (n, phase)
+        for n, runs in results["slow"].get("regions", {}).items()
+        for phase, samples in runs["phases"].items()
         if any(sample["rc"] for sample in samples)
     ]
     if failed:

@@ -1,5 +1,6 @@
 """The benchmark's medians, call counting, inventories and report (no timing asserted)."""
 
+import pytest
 import yaml
 
 from bench import report, runner
@@ -84,8 +85,16 @@ def results_fixture():
         "slow": {
             "spec": "aws*0.1",
             "durations": {"rds_create": 60.0},
-            "critical_path": {"deploy": 100.0, "teardown": 50.0, "deploy_chain": ["vpc", "rds_create"]},
-            "phases": {"deploy": [sample(120)], "teardown": [sample(60)]},
+            "regions": {
+                "1": {
+                    "critical_path": {"deploy": 80.0, "teardown": 40.0},
+                    "phases": {"deploy": [sample(90)], "teardown": [sample(45)]},
+                },
+                "2": {
+                    "critical_path": {"deploy": 100.0, "teardown": 50.0, "deploy_chain": ["vpc", "rds_create"]},
+                    "phases": {"deploy": [sample(120)], "teardown": [sample(60)]},
+                },
+            },
         },
         "notes": ["a note"],
     }
@@ -100,9 +109,11 @@ def test_render_writes_the_tables_with_medians_and_ratios():
     assert "| 2 | 50 | 100 | 0.50x | 20 | 60 | 0.33x |" in text
     # scaling relative to 1 region
     assert "| no-op re-run | 42 (1.00x) | 50 (1.19x) |" in text
-    # slow mode next to the bound
-    assert "| deploy from scratch | 120 | 100 | 1.20x | - | 1/1 |" in text
-    assert "deploy chain: vpc -> rds_create" in text
+    # slow mode next to the bound, per region count, and scaling with the bound's own ratio
+    assert "| 2 | deploy from scratch | 120 | 100 | 1.20x | - | 1/1 |" in text
+    assert "| 1 | teardown | 45 | 40 | 1.12x | - | 1/1 |" in text
+    assert "| deploy from scratch | 90 (1.00x; bound 1.00x) | 120 (1.33x; bound 1.25x) |" in text
+    assert "2 region(s), deploy chain: vpc -> rds_create" in text
     assert "- a note" in text
 
 
@@ -110,3 +121,11 @@ def test_render_without_runs_says_so():
     text = report.render({"machine": {}, "instant": {}, "slow": {"skipped": "--no-slow"}})
     assert "(not run: --no-slow)" in text
     assert text.count("(not run") == 3
+
+
+def test_slow_mode_region_counts_are_options_and_checked():
+    assert runner.parse_args([]).slow_counts == [1, 2, 4]
+    assert runner.parse_args(["--slow-regions", "1,4"]).slow_counts == [1, 4]
+    for bad in (["--slow-regions", "5"], ["--slow-regions", "0"], ["--slow-repeat", "0"]):
+        with pytest.raises(SystemExit):
+            runner.parse_args(bad)
