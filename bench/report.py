@@ -10,7 +10,7 @@ PHASE_TITLES = {
     "noop_off": "no-op re-run, acceleration off",
     "teardown": "teardown",
 }
-METRICS = ("wall", "cpu", "calls", "reads", "writes", "changed")
+METRICS = ("wall", "cpu", "emulator_cpu", "calls", "reads", "writes", "changed")
 
 
 def median(values):
@@ -71,6 +71,7 @@ def instant_rows(instant):
                     fmt(s["wall"]),
                     fmt(s["spread"]),
                     fmt(s["cpu"]),
+                    fmt(s["emulator_cpu"]),
                     fmt(s["calls"], 0),
                     fmt(s["reads"], 0),
                     fmt(s["writes"], 0),
@@ -94,6 +95,31 @@ def scaling_rows(instant):
         if walls[base] is None:
             continue
         rows.append([PHASE_TITLES[phase]] + ["%s (%s)" % (fmt(walls[n]), fmt_ratio(ratio(walls[n], walls[base]))) for n in counts])
+    return rows
+
+
+def cpu_floor_rows(instant, cpus):
+    """Per phase and region count: the wall time, the least wall time the CPU work allows on `cpus` CPUs (the
+    run's CPU and the emulator's, spread over every CPU) and the share of the CPUs the run kept busy; last, the
+    largest region count's floor relative to the smallest count's wall."""
+    counts = sorted(instant, key=int)
+    if not counts or not cpus:
+        return []
+    rows = []
+    for phase in PHASES:
+        cells, floors, walls = [], {}, {}
+        for n in counts:
+            s = summarize(instant[n].get("phases", {}).get(phase, []))
+            walls[n] = s["wall"]
+            if s["wall"] is None or s["cpu"] is None or s["emulator_cpu"] is None:
+                cells.append("-")
+                continue
+            busy = s["cpu"] + s["emulator_cpu"]
+            floors[n] = busy / cpus
+            cells.append("%s / %s (%d%%)" % (fmt(s["wall"]), fmt(floors[n]), round(100 * busy / (s["wall"] * cpus))))
+        if all(cell == "-" for cell in cells):
+            continue
+        rows.append([PHASE_TITLES[phase]] + cells + [fmt_ratio(ratio(floors.get(counts[-1]), walls[counts[0]]))])
     return rows
 
 
@@ -211,6 +237,7 @@ def render(results):
                     "wall s",
                     "spread s",
                     "CPU s",
+                    "emulator CPU s",
                     "API calls",
                     "reads",
                     "writes",
@@ -231,6 +258,22 @@ def render(results):
             "### Scaling with the number of regions (wall s, and relative to %s region(s))" % counts[0],
             "",
             table(["phase"] + ["%s region(s)" % n for n in counts], scaling),
+            "",
+        ]
+    floors = cpu_floor_rows(instant, results.get("cpus"))
+    if floors:
+        counts = sorted(instant, key=int)
+        out += [
+            "### What %s CPUs allow (wall s / least wall the CPU work allows (CPU busy))" % results["cpus"],
+            "",
+            "On the instant emulator a run is CPU work: the run's own (*CPU*) and the emulator's. Spread over every",
+            "CPU it gives the least wall time any scheduling could reach; the last column is that floor for %s"
+            " region(s) relative to the wall time of %s." % (counts[-1], counts[0]),
+            "",
+            table(
+                ["phase"] + ["%s region(s)" % n for n in counts] + ["%s-region floor / %s-region wall" % (counts[-1], counts[0])],
+                floors,
+            ),
             "",
         ]
     accel = acceleration_row(instant)

@@ -171,6 +171,16 @@ class Stack:
             self.emulator.stop()
         return False
 
+    def emulator_cpu(self):
+        """User + system CPU seconds of the emulator process so far (Linux /proc); None elsewhere."""
+        pid = self.emulator.pid() if self.emulator is not None else None
+        try:
+            with open("/proc/%d/stat" % pid) as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (TypeError, OSError, ValueError, IndexError):
+            return None
+
     def calls(self):
         if self.proxy is None or not self.record.exists():
             return None
@@ -186,6 +196,7 @@ class Stack:
         env.pop("TAP_DRIFT_FILE", None)
         command = [str(VENV_BIN / "ansible-playbook"), playbook, "-i", str(inventory), "-e", "suffix=%s" % suffix]
         command += list(args)
+        emulator_before = self.emulator_cpu()
         cpu_before, t_before, wall_before = children_cpu(), time.time(), time.monotonic()
         result = subprocess.run(
             command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -193,6 +204,9 @@ class Stack:
         wall = time.monotonic() - wall_before
         t_after = time.time()
         sample = {"wall": wall, "cpu": children_cpu() - cpu_before, "rc": result.returncode}
+        emulator_after = self.emulator_cpu()
+        if emulator_before is not None and emulator_after is not None:
+            sample["emulator_cpu"] = emulator_after - emulator_before
         recap = play_recap(result.stdout)
         sample["changed"] = sum(host.get("changed", 0) for host in recap.values()) if recap else None
         calls = self.calls()
@@ -334,7 +348,7 @@ def parse_args(argv):
 
 
 def run(args):
-    results = {"machine": machine_info(), "instant": {}, "slow": {}, "notes": []}
+    results = {"machine": machine_info(), "cpus": os.cpu_count(), "instant": {}, "slow": {}, "notes": []}
     results["machine"]["repeats"] = args.repeat
     results["machine"]["repeats (slow mode)"] = args.slow_repeat
     started = time.monotonic()

@@ -6,8 +6,10 @@ import yaml
 from bench import report, runner
 
 
-def sample(wall, cpu=1.0, calls=None, reads=None, changed=0, rc=0):
+def sample(wall, cpu=1.0, calls=None, reads=None, changed=0, rc=0, emulator=None):
     result = {"wall": wall, "cpu": cpu, "changed": changed, "rc": rc}
+    if emulator is not None:
+        result["emulator_cpu"] = emulator
     if calls is not None:
         result.update(calls=calls, reads=reads, writes=calls - reads)
     return result
@@ -71,12 +73,18 @@ def test_inventory_has_one_primary_and_disjoint_cidrs(tmp_path):
 def results_fixture():
     return {
         "machine": {"CPUs": "2 x Test CPU", "Python": "3.11.9"},
+        "cpus": 2,
         "instant": {
-            "1": {"resources": 50, "phases": {"noop": [sample(40, calls=150, reads=140), sample(44, calls=150, reads=140)]}},
+            "1": {
+                "resources": 50,
+                "phases": {
+                    "noop": [sample(40, calls=150, reads=140, emulator=2), sample(44, calls=150, reads=140, emulator=4)]
+                },
+            },
             "2": {
                 "resources": 100,
                 "phases": {
-                    "noop": [sample(50, cpu=20, calls=300, reads=280)],
+                    "noop": [sample(50, cpu=20, calls=300, reads=280, emulator=10)],
                     "noop_off": [sample(100, cpu=60, calls=300, reads=280)],
                     "deploy": [sample(120, calls=900, reads=500, changed=130)],
                 },
@@ -104,7 +112,10 @@ def test_render_writes_the_tables_with_medians_and_ratios():
     text = report.render(results_fixture())
     assert "| CPUs | 2 x Test CPU |" in text
     # 1 region no-op: median of 40 and 44, reads/resource 140/50
-    assert "| 1 | no-op re-run | 42 | 4 | 1 | 150 | 140 | 10 | 2.80 | 0 | 2/2 |" in text
+    assert "| 1 | no-op re-run | 42 | 4 | 1 | 3 | 150 | 140 | 10 | 2.80 | 0 | 2/2 |" in text
+    # the CPU floor: 1 region (1 + 3) / 2 CPUs = 2 s, 5% busy; 2 regions (20 + 10) / 2 = 15 s, 30% busy
+    assert "| no-op re-run | 42 / 2 (5%) | 50 / 15 (30%) | 0.36x |" in text
+    assert "| deploy from scratch | - | - | - |" not in text
     # acceleration: 50 s on vs 100 s off
     assert "| 2 | 50 | 100 | 0.50x | 20 | 60 | 0.33x |" in text
     # scaling relative to 1 region
@@ -129,3 +140,21 @@ def test_slow_mode_region_counts_are_options_and_checked():
     for bad in (["--slow-regions", "5"], ["--slow-regions", "0"], ["--slow-repeat", "0"]):
         with pytest.raises(SystemExit):
             runner.parse_args(bad)
+
+
+def test_emulator_cpu_is_read_from_the_emulator_process(tmp_path):
+    import os
+
+    class Emulator:
+        def __init__(self, pid):
+            self._pid = pid
+
+        def pid(self):
+            return self._pid
+
+    stack = runner.Stack(tmp_path)
+    stack.emulator = Emulator(os.getpid())
+    sum(range(2_000_000))  # some CPU time of this process
+    assert stack.emulator_cpu() > 0
+    stack.emulator = Emulator(None)  # not running
+    assert stack.emulator_cpu() is None
