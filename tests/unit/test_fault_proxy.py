@@ -225,3 +225,21 @@ def test_responses_are_not_held_back_by_nagles_algorithm(emulator, monkeypatch):
             sts.get_caller_identity()
     assert nodelay and all(nodelay)
     assert len(nodelay) == 1  # one kept-alive connection served the three calls
+
+
+def test_faults_follow_the_calls_not_their_interleaving():
+    """Two sites run in parallel: which of their calls fail must not depend on which one came first."""
+    calls = [("ec2", "us-east-1", "DescribeVpcs")] * 20 + [("lambda", "us-west-2", "GetFunction")] * 20
+    shuffled = calls[1::2] + calls[0::2]
+
+    def faults(order, seed=7):
+        proxy = FaultProxy("http://127.0.0.1:1", seed=seed, throttle=0.3, server_error=0.1)
+        decided = {}
+        for call in order:
+            decided.setdefault(call, []).append(proxy._decide(call)[0])
+        return decided
+
+    first = faults(calls)
+    assert faults(shuffled) == first
+    assert faults(calls, seed=8) != first
+    assert {None, "throttle", "server_error"} == {fault for per_call in first.values() for fault in per_call}

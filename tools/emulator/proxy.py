@@ -23,6 +23,10 @@ answers when it is overloaded, in the protocol botocore's service model resolves
 A server error is either that 500 or 503 ServiceUnavailable. A dropped request gets no response:
 the connection is closed after the request was read.
 
+Which requests get a fault follows from the seed, the call (service, region, action) and its rank among
+the calls alike: the same calls get the same faults however concurrent clients (region sites run in
+parallel) interleave them.
+
 Faults are injected BEFORE forwarding: the emulator never sees a faulted request, so a client that
 retries a write after a fault cannot create a duplicate (on real AWS a 5xx or a lost response may
 follow a write that took effect; idempotent product code handles that, but this proxy does not
@@ -35,11 +39,11 @@ With `record`, one JSON line per AWS request: {"t", "service" (botocore's servic
 """
 
 import argparse
+import hashlib
 import http.client
 import http.server
 import ipaddress
 import json
-import random
 import re
 import socket
 import sys
@@ -318,7 +322,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._forward(body)
             return
         service, region, action, protocol = identity
-        fault, choice, request_id = proxy._decide()
+        fault, choice, request_id = proxy._decide((service, region, action))
         record = {
             "t": time.time(),
             "service": service,
@@ -413,7 +417,8 @@ class FaultProxy:
         self.max_requests = max_requests
         self.max_seconds = max_seconds
         self.record_path = record
-        self._random = random.Random(seed)
+        self._seed = seed
+        self._occurrences = {}
         self._lock = threading.Lock()
         self._counts = {"requests": 0, "throttle": 0, "server_error": 0, "drop": 0}
         self._record_file = None
@@ -436,12 +441,16 @@ class FaultProxy:
         with self._lock:
             return dict(self._counts)
 
-    def _decide(self):
-        """(fault kind or None, a draw for the error variant, request id) of the next AWS request."""
+    def _decide(self, call=()):
+        """(fault kind or None, a draw for the error variant, request id) of the next AWS request. The draws
+        come from the seed, the call (service, region, action) and how many such calls came before it: the
+        same calls get the same faults however concurrent clients interleave them."""
         with self._lock:
             self._counts["requests"] += 1
             index = self._counts["requests"]
-            draw, choice = self._random.random(), self._random.random()
+            occurrence = self._occurrences[call] = self._occurrences.get(call, 0) + 1
+            digest = hashlib.sha256(repr((self._seed, call, occurrence)).encode()).digest()
+            draw, choice = (int.from_bytes(digest[start : start + 8], "big") / 2.0**64 for start in (0, 8))
             expired = (self.max_requests is not None and index > self.max_requests) or (
                 self.max_seconds is not None and time.monotonic() - self._started > self.max_seconds
             )
