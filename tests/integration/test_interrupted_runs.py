@@ -112,26 +112,32 @@ def run_and_kill(playbook, emulator, point, log):
         start_new_session=True,
     )
     marker = "TASK [%s]" % point.task
-    lines, killed = [], False
+    lines, reached = [], False
     try:
         for line in process.stdout:
             lines.append(line)
             if line.startswith(marker):
+                reached = True
                 if point.reached:
                     _poll(point.reached, emulator, point.why)
                 time.sleep(point.delay)
-                kill_run(process)
-                killed = True
+                if process.poll() is None:
+                    kill_run(process)
                 break
     finally:
-        if not killed and process.poll() is None:
+        if process.poll() is None:
             kill_run(process)
         process.wait(timeout=60)
         process.stdout.close()
     output = "".join(lines)
     log.append(output)
-    assert killed, "kill point never reached: %s (%s); the run ended with:\n%s" % (marker, point.why, output[-3000:])
-    assert process.returncode == -signal.SIGKILL
+    assert reached, "kill point never reached: %s (%s); the run ended with:\n%s" % (marker, point.why, output[-3000:])
+    assert process.returncode == -signal.SIGKILL, "the run ended (exit %s) before the kill at %s (%s):\n%s" % (
+        process.returncode,
+        marker,
+        point.why,
+        output[-3000:],
+    )
 
 
 # --- conditions on the emulator's state ---------------------------------------------------------------
@@ -181,6 +187,11 @@ def _load_balancer_exists(emulator):
     return any(b["LoadBalancerName"] == "tap-%s-%s-alb" % (SUFFIX, PRIMARY) for b in balancers)
 
 
+def _throttling_alarm_exists(emulator):
+    name = "tap-%s-%s-dynamodb-throttles" % (SUFFIX, PRIMARY)
+    return bool(aws_client(emulator, "cloudwatch", PRIMARY).describe_alarms(AlarmNames=[name])["MetricAlarms"])
+
+
 def _bucket_key_alias_gone(emulator):
     return "alias/tap-%s-%s-s3" % (SUFFIX, PRIMARY) not in _aliases(emulator, PRIMARY)
 
@@ -211,7 +222,11 @@ DEPLOY_KILL_POINTS = [
         "the load balancer created, listener and rules not (all) yet",
         reached=_load_balancer_exists,
     ),
-    KillPoint("cloudwatch : Converge the DynamoDB throttling alarm (PutItem + GetItem)", "among the alarms", delay=1.0),
+    KillPoint(
+        "cloudwatch : Converge the DynamoDB throttling alarm (PutItem + GetItem)",
+        "among the alarms: the throttling alarm put, the 5XX and RDS alarms, the dashboard and the outputs not yet",
+        reached=_throttling_alarm_exists,
+    ),
 ]
 
 TEARDOWN_KILL_POINTS = [
