@@ -94,7 +94,10 @@ def scaling_rows(instant):
         walls = {n: summarize(instant[n].get("phases", {}).get(phase, []))["wall"] for n in counts}
         if walls[base] is None:
             continue
-        rows.append([PHASE_TITLES[phase]] + ["%s (%s)" % (fmt(walls[n]), fmt_ratio(ratio(walls[n], walls[base]))) for n in counts])
+        rows.append(
+            [PHASE_TITLES[phase]]
+            + ["%s (%s)" % (fmt(walls[n]), fmt_ratio(ratio(walls[n], walls[base]))) for n in counts]
+        )
     return rows
 
 
@@ -180,10 +183,57 @@ def slow_scaling_rows(slow):
                 continue
             cells.append(
                 "%s (%s; bound %s)"
-                % (fmt(walls[n]), fmt_ratio(ratio(walls[n], walls[counts[0]])), fmt_ratio(ratio(bounds[n], bounds[counts[0]])))
+                % (
+                    fmt(walls[n]),
+                    fmt_ratio(ratio(walls[n], walls[counts[0]])),
+                    fmt_ratio(ratio(bounds[n], bounds[counts[0]])),
+                )
             )
         rows.append([PHASE_TITLES[phase]] + cells)
     return rows
+
+
+def latency_section(latency):
+    """The phases of the instant emulator again, with every API call `seconds` long (the proxy waits)."""
+    out = ["## With AWS-like latency on every API call", ""]
+    regions = latency.get("regions") or {}
+    if not regions:
+        return out + ["(not run%s)" % (": " + latency["skipped"] if latency.get("skipped") else ""), ""]
+    out += [
+        "The same phases, each API call held %d ms at the proxy (`--latency`): the service time of a control-plane"
+        " call and the round trip of a controller in or near the region, which the emulator on loopback leaves"
+        " out. Farther regions add up to about 300 ms per call. Resources settle at once, as on the instant"
+        " emulator." % round(1000 * latency.get("seconds", 0)),
+        "",
+        table(
+            [
+                "regions",
+                "phase",
+                "wall s",
+                "spread s",
+                "CPU s",
+                "emulator CPU s",
+                "API calls",
+                "reads",
+                "writes",
+                "reads/resource",
+                "changed",
+                "ok runs",
+            ],
+            instant_rows(regions),
+        ),
+        "",
+    ]
+    scaling = scaling_rows(regions)
+    if scaling:
+        counts = sorted(regions, key=int)
+        out += [
+            "Scaling with the number of regions (wall s, and relative to %s region(s)):" % counts[0],
+            "",
+            table(["phase"] + ["%s region(s)" % n for n in counts], scaling),
+            "",
+        ]
+    return out
 
 
 def render(results):
@@ -222,9 +272,7 @@ def render(results):
         "## Instant emulator",
         "",
     ]
-    resources = ", ".join(
-        "%s region(s): %s" % (n, instant[n].get("resources", "-")) for n in sorted(instant, key=int)
-    )
+    resources = ", ".join("%s region(s): %s" % (n, instant[n].get("resources", "-")) for n in sorted(instant, key=int))
     if resources:
         out += ["Managed resources: %s." % resources, ""]
     rows = instant_rows(instant)
@@ -271,16 +319,21 @@ def render(results):
             " region(s) relative to the wall time of %s." % (counts[-1], counts[0]),
             "",
             table(
-                ["phase"] + ["%s region(s)" % n for n in counts] + ["%s-region floor / %s-region wall" % (counts[-1], counts[0])],
+                ["phase"]
+                + ["%s region(s)" % n for n in counts]
+                + ["%s-region floor / %s-region wall" % (counts[-1], counts[0])],
                 floors,
             ),
             "",
         ]
+    out += latency_section(results.get("latency") or {})
     accel = acceleration_row(instant)
     out += ["## Acceleration (Mitogen) on vs off, no-op re-run", ""]
     if accel:
         out += [
-            table(["regions", "on wall s", "off wall s", "on/off wall", "on CPU s", "off CPU s", "on/off CPU"], [accel]),
+            table(
+                ["regions", "on wall s", "off wall s", "on/off wall", "on CPU s", "off CPU s", "on/off CPU"], [accel]
+            ),
             "",
         ]
     else:
@@ -293,7 +346,9 @@ def render(results):
             " `tools/emulator/slow.py` `critical_path` (the longest chain of dependent AWS waits, what an ideal"
             " orchestrator would take, without any client-side time)." % slow.get("spec"),
             "",
-            table(["regions", "phase", "wall s", "critical path s", "wall/bound", "API calls", "ok runs"], slow_rows(slow)),
+            table(
+                ["regions", "phase", "wall s", "critical path s", "wall/bound", "API calls", "ok runs"], slow_rows(slow)
+            ),
             "",
         ]
         scaling = slow_scaling_rows(slow)
@@ -315,7 +370,9 @@ def render(results):
                         % (count, phase, " -> ".join(str(step) for step in chains[phase + "_chain"]))
                     ]
         if slow.get("durations"):
-            out += ["- durations (s): " + ", ".join("%s %s" % (k, fmt(v)) for k, v in sorted(slow["durations"].items()))]
+            out += [
+                "- durations (s): " + ", ".join("%s %s" % (k, fmt(v)) for k, v in sorted(slow["durations"].items()))
+            ]
         out += [""]
     else:
         out += ["(not run%s)" % (": " + slow["skipped"] if slow.get("skipped") else ""), ""]

@@ -1,10 +1,12 @@
 """Run the benchmark: deploy, no-op re-run, check-mode plan and teardown over 1, 2 and 4 regions on the
-instant emulator, acceleration on vs off, and deploy/teardown of 1, 2 and 4 regions in slow-AWS mode next to
-their critical-path bounds. Every run gets its own emulator (and call-recording proxy) on free ports.
+instant emulator, acceleration on vs off, the same phases with an AWS-like latency on every API call, and
+deploy/teardown of 1, 2 and 4 regions in slow-AWS mode next to their critical-path bounds. Every run gets its
+own emulator (and call-recording proxy) on free ports.
 
     python -m bench [--repeat N | --quick] [--regions 1,2,4] [--phases plan,deploy,noop,teardown]
-                    [--no-accel-off] [--no-slow] [--slow-spec SPEC] [--slow-repeat N] [--slow-regions 1,2,4]
-                    [--keep] [--output docs/BENCHMARKS.md] [--json .tap/bench/results.json]
+                    [--no-accel-off] [--latency S] [--latency-repeat N] [--no-slow] [--slow-spec SPEC]
+                    [--slow-repeat N] [--slow-regions 1,2,4] [--keep] [--output docs/BENCHMARKS.md]
+                    [--json .tap/bench/results.json]
 """
 
 import argparse
@@ -37,6 +39,9 @@ REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2")
 # Half of AWS's typical durations: long enough that the AWS waits, not the client, dominate (as on AWS),
 # short enough for one bench run (about 15 minutes for a 2-region deploy and teardown).
 DEFAULT_SLOW_SPEC = "aws*0.5"
+# Seconds the proxy adds to every API call in the latency series: the service time of a control-plane call
+# plus the round trip of a controller in or near the region (farther regions add up to about 0.3 s).
+DEFAULT_LATENCY = 0.05
 ACCEL_ENV = "TAP_ACCELERATION"
 
 
@@ -129,11 +134,13 @@ def top_actions(calls, start, end, limit=25):
 
 
 class Stack:
-    """One emulator (optionally slow) behind one recording proxy, for one sequence of runs."""
+    """One emulator (optionally slow) behind one recording proxy (optionally adding `latency` seconds to every
+    AWS call), for one sequence of runs."""
 
-    def __init__(self, workdir, slow=None):
+    def __init__(self, workdir, slow=None, latency=0.0):
         self.workdir = Path(workdir)
         self.slow = slow
+        self.latency = latency
         self.emulator = None
         self.proxy = None
         self.record = self.workdir / "calls.jsonl"
@@ -156,7 +163,9 @@ class Stack:
             return self
         try:
             # no faults: a pass-through that records every call
-            self.proxy = FaultProxy(upstream_url=self.emulator.url, port=0, record=str(self.record))
+            self.proxy = FaultProxy(
+                upstream_url=self.emulator.url, port=0, record=str(self.record), latency=self.latency
+            )
             self.proxy.__enter__()
         except BaseException:
             self.emulator.stop()
@@ -228,8 +237,9 @@ def managed_resources(stack, regions, before):
     return sum(len(set(ids) - set(before.get(kind, []))) for kind, ids in after.items())
 
 
-def run_instant(count, phases, repeat, accel_off, workroot, keep_going=True):
-    """{resources, phases: {phase: [sample, ...]}} for `count` regions on the instant emulator."""
+def run_instant(count, phases, repeat, accel_off, workroot, keep_going=True, latency=0.0):
+    """{resources, phases: {phase: [sample, ...]}} for `count` regions on the instant emulator (every API call
+    `latency` seconds long)."""
     from tests.conftest import emulator_inventory
 
     regions = REGIONS[:count]
@@ -246,8 +256,8 @@ def run_instant(count, phases, repeat, accel_off, workroot, keep_going=True):
         workdir = Path(tempfile.mkdtemp(prefix="r%d-%d-" % (count, attempt), dir=workroot))
         inventory = write_inventory(workdir / "inventory", count)
         suffix = "bn" + uuid.uuid4().hex[:6]
-        log("%d region(s), run %d/%d, suffix %s" % (count, attempt + 1, repeat, suffix))
-        with Stack(workdir) as stack:
+        log("%d region(s), latency %.3f s, run %d/%d, suffix %s" % (count, latency, attempt + 1, repeat, suffix))
+        with Stack(workdir, latency=latency) as stack:
             if stack.note:
                 entry["note"] = stack.note
             before = emulator_inventory(stack.emulator, regions)
@@ -325,6 +335,13 @@ def parse_args(argv):
     parser.add_argument("--regions", default="1,2,4", help="region counts on the instant emulator (1,2,4)")
     parser.add_argument("--phases", default=",".join(report.PHASES), help="instant-emulator phases to report")
     parser.add_argument("--no-accel-off", action="store_true", help="skip the acceleration-off no-op (2 regions)")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=DEFAULT_LATENCY,
+        help="seconds added to every API call in the latency series; 0 skips it (%s)" % DEFAULT_LATENCY,
+    )
+    parser.add_argument("--latency-repeat", type=int, default=3, help="runs per measurement of the latency series (3)")
     parser.add_argument("--no-slow", action="store_true", help="skip the slow-AWS runs")
     parser.add_argument("--slow-spec", default=DEFAULT_SLOW_SPEC, help="slow mode spec (%s)" % DEFAULT_SLOW_SPEC)
     parser.add_argument(
@@ -342,14 +359,18 @@ def parse_args(argv):
     args.phase_list = [p.strip() for p in args.phases.split(",") if p.strip()]
     unknown = set(args.phase_list) - set(report.PHASES)
     counts = args.region_counts + args.slow_counts
-    if unknown or any(n < 1 or n > len(REGIONS) for n in counts) or args.repeat < 1 or args.slow_repeat < 1:
-        parser.error("phases are %s; regions 1..%d; repeat >= 1" % (", ".join(report.PHASES), len(REGIONS)))
+    repeats = (args.repeat, args.slow_repeat, args.latency_repeat)
+    if unknown or any(n < 1 or n > len(REGIONS) for n in counts) or min(repeats) < 1 or not 0 <= args.latency <= 60:
+        parser.error(
+            "phases are %s; regions 1..%d; repeat >= 1; latency 0..60 s" % (", ".join(report.PHASES), len(REGIONS))
+        )
     return args
 
 
 def run(args):
-    results = {"machine": machine_info(), "cpus": os.cpu_count(), "instant": {}, "slow": {}, "notes": []}
+    results = {"machine": machine_info(), "cpus": os.cpu_count(), "instant": {}, "latency": {}, "slow": {}, "notes": []}
     results["machine"]["repeats"] = args.repeat
+    results["machine"]["repeats (latency series)"] = args.latency_repeat
     results["machine"]["repeats (slow mode)"] = args.slow_repeat
     started = time.monotonic()
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -362,6 +383,14 @@ def run(args):
             if entry.get("note") and entry["note"] not in results["notes"]:
                 results["notes"].append(entry["note"])
             Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+        if args.latency > 0:
+            results["latency"] = {"seconds": args.latency, "regions": {}}
+            for count in args.region_counts:
+                entry = run_instant(count, args.phase_list, args.latency_repeat, False, workroot, latency=args.latency)
+                results["latency"]["regions"][str(count)] = entry
+                Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+        else:
+            results["latency"] = {"skipped": "--latency 0"}
         if not args.no_slow and args.slow_counts:
 
             def slow_progress(entry):
@@ -378,6 +407,12 @@ def run(args):
     failed = [
         "%s region(s) %s" % (n, phase)
         for n, entry in results["instant"].items()
+        for phase, samples in entry["phases"].items()
+        if any(sample["rc"] for sample in samples)
+    ]
+    failed += [
+        "latency %s region(s) %s" % (n, phase)
+        for n, entry in results["latency"].get("regions", {}).items()
         for phase, samples in entry["phases"].items()
         if any(sample["rc"] for sample in samples)
     ]

@@ -90,6 +90,13 @@ def results_fixture():
                 },
             },
         },
+        "latency": {
+            "seconds": 0.05,
+            "regions": {
+                "1": {"resources": 50, "phases": {"noop": [sample(60, calls=150, reads=140)]}},
+                "4": {"resources": 200, "phases": {"noop": [sample(75, calls=600, reads=560)]}},
+            },
+        },
         "slow": {
             "spec": "aws*0.1",
             "durations": {"rds_create": 60.0},
@@ -125,19 +132,34 @@ def test_render_writes_the_tables_with_medians_and_ratios():
     assert "| 1 | teardown | 45 | 40 | 1.12x | - | 1/1 |" in text
     assert "| deploy from scratch | 90 (1.00x; bound 1.00x) | 120 (1.33x; bound 1.25x) |" in text
     assert "2 region(s), deploy chain: vpc -> rds_create" in text
+    # the latency series: its own table and scaling, 4 regions vs 1
+    assert "each API call held 50 ms at the proxy" in text
+    assert "| 4 | no-op re-run | 75 | - | 1 | - | 600 | 560 | 40 | 2.80 | 0 | 1/1 |" in text
+    assert "| no-op re-run | 60 (1.00x) | 75 (1.25x) |" in text
     assert "- a note" in text
 
 
 def test_render_without_runs_says_so():
-    text = report.render({"machine": {}, "instant": {}, "slow": {"skipped": "--no-slow"}})
+    text = report.render(
+        {"machine": {}, "instant": {}, "latency": {"skipped": "--latency 0"}, "slow": {"skipped": "--no-slow"}}
+    )
     assert "(not run: --no-slow)" in text
-    assert text.count("(not run") == 3
+    assert "(not run: --latency 0)" in text
+    assert text.count("(not run") == 4
 
 
 def test_slow_mode_region_counts_are_options_and_checked():
     assert runner.parse_args([]).slow_counts == [1, 2, 4]
     assert runner.parse_args(["--slow-regions", "1,4"]).slow_counts == [1, 4]
-    for bad in (["--slow-regions", "5"], ["--slow-regions", "0"], ["--slow-repeat", "0"]):
+    assert runner.parse_args([]).latency == runner.DEFAULT_LATENCY
+    assert runner.parse_args(["--latency", "0"]).latency == 0
+    for bad in (
+        ["--slow-regions", "5"],
+        ["--slow-regions", "0"],
+        ["--slow-repeat", "0"],
+        ["--latency", "-1"],
+        ["--latency-repeat", "0"],
+    ):
         with pytest.raises(SystemExit):
             runner.parse_args(bad)
 

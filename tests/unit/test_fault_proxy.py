@@ -196,6 +196,26 @@ def test_bounds_stop_the_faults(emulator):
         assert proxy.counts()["throttle"] == 1
 
 
+def test_latency_delays_every_aws_call_and_parallel_calls_wait_together(emulator):
+    """The benchmark's AWS-like latency: each signed call waits, calls of parallel clients overlap."""
+    import concurrent.futures
+
+    with FaultProxy(emulator.url, latency=0.3) as proxy:
+        clients = [client(proxy, "sts", region=region) for region in ("us-east-1", "us-west-2", "eu-west-1")]
+        clients[0].get_caller_identity()  # connection set up
+        started = time.monotonic()
+        clients[0].get_caller_identity()
+        one = time.monotonic() - started
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            list(pool.map(lambda sts: sts.get_caller_identity(), clients))
+        three = time.monotonic() - started
+    assert one >= 0.3
+    assert 0.3 <= three < 0.6  # parallel, not 0.9 s in a row
+    with pytest.raises(ValueError, match="latency"):
+        FaultProxy("http://127.0.0.1:1", latency=-1)
+
+
 def test_shares_and_addresses_are_checked():
     with pytest.raises(ValueError, match="throttle"):
         FaultProxy("http://127.0.0.1:1", throttle=1.5)

@@ -1,7 +1,7 @@
 """A fault-injecting, call-recording HTTP proxy in front of the emulator (loopback only).
 
     python -m tools.emulator proxy --upstream-port P [--port Q] [--seed S] [--throttle F]
-        [--server-error F] [--drop F] [--max-requests N] [--max-seconds T] [--record FILE]
+        [--server-error F] [--drop F] [--max-requests N] [--max-seconds T] [--record FILE] [--latency S]
 
 Every AWS request (one signed with SigV4) is identified by service and region (the credential
 scope of its Authorization header) and by action (X-Amz-Target, the query/form `Action=`, the
@@ -33,6 +33,10 @@ follow a write that took effect; idempotent product code handles that, but this 
 simulate it). Faults stop after `max_requests` AWS requests or `max_seconds`, whichever comes first;
 from then on every request is forwarded. Unsigned requests (the emulator's /moto-api) are forwarded
 untouched and neither counted nor recorded.
+
+With `latency` (seconds), every AWS request waits that long before the proxy faults or forwards it: the
+round trip and service time of a call to AWS, which the emulator on loopback answers in about a millisecond.
+Requests wait in parallel (one thread per connection), as calls from parallel clients do on AWS.
 
 With `record`, one JSON line per AWS request: {"t", "service" (botocore's service name), "region",
 "action", "read", "fault" (null, "throttle", "server_error" or "drop"), "status"}.
@@ -322,6 +326,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._forward(body)
             return
         service, region, action, protocol = identity
+        if proxy.latency:
+            time.sleep(proxy.latency)
         fault, choice, request_id = proxy._decide((service, region, action))
         record = {
             "t": time.time(),
@@ -400,6 +406,7 @@ class FaultProxy:
         max_seconds=None,
         record=None,
         host="127.0.0.1",
+        latency=0.0,
     ):
         shares = {"throttle": throttle, "server_error": server_error, "drop": drop}
         for name, share in shares.items():
@@ -407,6 +414,8 @@ class FaultProxy:
                 raise ValueError("%s must be a share between 0 and 1, got %r" % (name, share))
         if sum(shares.values()) > 1.0:
             raise ValueError("throttle + server_error + drop must not exceed 1")
+        if not 0.0 <= float(latency) <= 60.0:
+            raise ValueError("latency must be between 0 and 60 seconds, got %r" % latency)
         if not ipaddress.ip_address(socket.gethostbyname(host)).is_loopback:
             raise ValueError("the proxy listens on loopback addresses only, not %r" % host)
         upstream = urllib.parse.urlsplit(upstream_url)
@@ -417,6 +426,7 @@ class FaultProxy:
         self.max_requests = max_requests
         self.max_seconds = max_seconds
         self.record_path = record
+        self.latency = float(latency)
         self._seed = seed
         self._occurrences = {}
         self._lock = threading.Lock()
@@ -510,6 +520,7 @@ def main(argv=None):
     parser.add_argument("--max-requests", type=int)
     parser.add_argument("--max-seconds", type=float)
     parser.add_argument("--record")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds each AWS request waits (0)")
     args = parser.parse_args(argv)
     try:
         proxy = FaultProxy(
@@ -522,6 +533,7 @@ def main(argv=None):
             max_requests=args.max_requests,
             max_seconds=args.max_seconds,
             record=args.record,
+            latency=args.latency,
         )
     except (ValueError, OSError) as exc:
         print("proxy: error: %s" % exc, file=sys.stderr)
