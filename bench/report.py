@@ -11,6 +11,21 @@ PHASE_TITLES = {
     "teardown": "teardown",
 }
 METRICS = ("wall", "cpu", "emulator_cpu", "calls", "reads", "writes", "changed")
+# The columns of instant_rows.
+INSTANT_HEADER = (
+    "regions",
+    "phase",
+    "wall s",
+    "spread s",
+    "CPU s",
+    "emulator CPU s",
+    "API calls",
+    "reads",
+    "writes",
+    "reads/resource",
+    "changed",
+    "ok runs",
+)
 
 
 def median(values):
@@ -205,23 +220,7 @@ def latency_section(latency):
         " out. Farther regions add up to about 300 ms per call. Resources settle at once, as on the instant"
         " emulator." % round(1000 * latency.get("seconds", 0)),
         "",
-        table(
-            [
-                "regions",
-                "phase",
-                "wall s",
-                "spread s",
-                "CPU s",
-                "emulator CPU s",
-                "API calls",
-                "reads",
-                "writes",
-                "reads/resource",
-                "changed",
-                "ok runs",
-            ],
-            instant_rows(regions),
-        ),
+        table(INSTANT_HEADER, instant_rows(regions)),
         "",
     ]
     scaling = scaling_rows(regions)
@@ -278,23 +277,7 @@ def render(results):
     rows = instant_rows(instant)
     if rows:
         out += [
-            table(
-                [
-                    "regions",
-                    "phase",
-                    "wall s",
-                    "spread s",
-                    "CPU s",
-                    "emulator CPU s",
-                    "API calls",
-                    "reads",
-                    "writes",
-                    "reads/resource",
-                    "changed",
-                    "ok runs",
-                ],
-                rows,
-            ),
+            table(INSTANT_HEADER, rows),
             "",
         ]
     else:
