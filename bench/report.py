@@ -208,6 +208,15 @@ def slow_scaling_rows(slow):
     return rows
 
 
+def scaling_section(entries, title):
+    """The scaling table of `entries` ({regions: entry}) under `title` (with %s for the smallest region count)."""
+    scaling = scaling_rows(entries)
+    if not scaling:
+        return []
+    counts = sorted(entries, key=int)
+    return [title % counts[0], "", table(["phase"] + ["%s region(s)" % n for n in counts], scaling), ""]
+
+
 def latency_section(latency):
     """The phases of the instant emulator again, with every API call `seconds` long (the proxy waits)."""
     out = ["## With AWS-like latency on every API call", ""]
@@ -223,16 +232,7 @@ def latency_section(latency):
         table(INSTANT_HEADER, instant_rows(regions)),
         "",
     ]
-    scaling = scaling_rows(regions)
-    if scaling:
-        counts = sorted(regions, key=int)
-        out += [
-            "Scaling with the number of regions (wall s, and relative to %s region(s)):" % counts[0],
-            "",
-            table(["phase"] + ["%s region(s)" % n for n in counts], scaling),
-            "",
-        ]
-    return out
+    return out + scaling_section(regions, "Scaling with the number of regions (wall s, and relative to %s region(s)):")
 
 
 def render(results):
@@ -282,15 +282,7 @@ def render(results):
         ]
     else:
         out += ["(not run)", ""]
-    scaling = scaling_rows(instant)
-    if scaling:
-        counts = sorted(instant, key=int)
-        out += [
-            "### Scaling with the number of regions (wall s, and relative to %s region(s))" % counts[0],
-            "",
-            table(["phase"] + ["%s region(s)" % n for n in counts], scaling),
-            "",
-        ]
+    out += scaling_section(instant, "### Scaling with the number of regions (wall s, and relative to %s region(s))")
     floors = cpu_floor_rows(instant, results.get("cpus"))
     if floors:
         counts = sorted(instant, key=int)
