@@ -2,7 +2,8 @@
 #   make demo   - set up .venv, start the embedded AWS emulator, deploy the stack (suffix demo)
 #   make test   - set up .venv, run the whole test suite (unit, emulator, molecule scenario)
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.13 (else 3.12) for the virtual environment: tools/find-python says what to install when none runs.
+PYTHON ?=
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUFFIX ?= demo
@@ -10,10 +11,13 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: demo test venv teardown emulator-start emulator-stop emulator-status lint bench
 
-$(BIN)/.installed: requirements.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/.installed: requirements.txt requirements-awx.txt
+	@if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] < (3, 12))' 2>/dev/null; then \
+	    python=$$(PYTHON=$(PYTHON) tools/find-python) || exit 1; \
+	    echo "creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV); fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python tools/install_awx_collection.py
 	touch $@
 
 venv: $(BIN)/.installed

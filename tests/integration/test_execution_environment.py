@@ -59,7 +59,7 @@ def test_definition_is_schema_3_with_pins_of_requirements_txt():
     assert "$" not in definition["images"]["base_image"]["name"]
     deps = definition["dependencies"]
     core = deps["ansible_core"]["package_pip"]
-    assert core.startswith("ansible-core==2.19.")
+    assert core.startswith("ansible-core==2.21.")
     assert deps["ansible_runner"]["package_pip"] == "ansible-runner==%s" % pinned(requirements, "ansible-runner")
     ee_python = (REPO_ROOT / deps["python"]).read_text()
     for package in ("boto3", "botocore"):
@@ -78,8 +78,8 @@ def test_ansible_core_pin_matches_the_ansible_package_of_requirements_txt():
 def test_galaxy_requirements_name_the_aws_collections_and_tap_infra_from_source():
     requirements = yaml.safe_load((REPO_ROOT / "requirements.yml").read_text())
     entries = {entry["name"]: entry for entry in requirements["collections"]}
-    assert entries["amazon.aws"]["version"] == ">=10.1.2"
-    assert entries["community.aws"]["version"] == ">=10.0.0"
+    assert entries["amazon.aws"]["version"] == ">=11.4.0"
+    assert entries["community.aws"]["version"] == ">=11.2.0"
     own = entries["./%s" % COLLECTION_NAMESPACE]
     assert own["type"] == "dir"
     assert (REPO_ROOT / COLLECTION_NAMESPACE / "galaxy.yml").is_file()
