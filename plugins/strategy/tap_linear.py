@@ -1,6 +1,11 @@
 # The project's default strategy (ansible.cfg: strategy = tap_linear): Ansible's linear strategy, run
 # through Mitogen when ansible_mitogen is importable (persistent interpreters: boto3 is imported once per
 # host, not once per task). Without Mitogen, or with TAP_ACCELERATION=off, it is plain linear.
+#
+# Every acceleration below hooks into private internals of ansible-core or Mitogen. Each is checked when the
+# strategy loads, against the versions it is tested on (TESTED_CORE, TESTED_MITOGEN) and against the
+# internals it touches: one that does not fit is switched off with a warning naming it, and the run goes on
+# without it. Nothing private is read outside those checks, so plain linear never depends on them.
 from __future__ import annotations
 
 DOCUMENTATION = """
@@ -11,78 +16,133 @@ description:
   - When the C(ansible_mitogen) package (mitogen) is importable, tasks run through its C(mitogen_linear)
     strategy. Otherwise, or when the environment variable E(TAP_ACCELERATION) is C(off), C(0), C(false) or
     C(no), this is plain C(linear).
-  - Under Mitogen, each region site gets its own interpreter, and Mitogen's CPU pinning is off so that the
-    sites' modules run on every CPU.
-  - Under Mitogen, the modules of C(tap.infra), C(amazon.aws) and C(community.aws) run in the site's
-    interpreter (Mitogen would fork a pristine child for a module whose module_utils come from a collection
-    path); boto3 is imported, and botocore's models are parsed, once per site, not once per task.
-  - Under Mitogen, the directories of the installed collections are listed once, in the controller, not in
-    every worker (Ansible forks one per task and host).
-  - Under Mitogen, the workers of one run share their compiled Jinja templates (a template is compiled once per
-    run, not once per task and host), Ansible's built-in filter and test plugins are loaded once, in the
-    controller, and the objects a worker inherits from the controller are left out of its garbage collections.
-  - Under Mitogen, a task whose C(when) is false for a host is skipped in the controller, without forking a
-    worker; Ansible's own task executor evaluates the conditional there, and its skip result takes the path a
-    worker's result takes (callbacks, registered variables). Tasks with a loop or C(delegate_to), conditionals
-    that call a lookup, and any evaluation that fails go to a worker as usual.
-  - Under Mitogen, Ansible's own actions that need no connection and change nothing outside the run
+  - The run prints one line at its start naming the accelerations that are active, and a warning for each one
+    switched off because the installed ansible-core or Mitogen does not fit it. Accelerations are tested on
+    ansible-core 2.19, 2.20 and 2.21 and Mitogen 0.3.54 or later 0.3 releases; on any other version the run is
+    plain C(linear), with one warning.
+  - C(mitogen) - under Mitogen, each region site gets its own interpreter (C(per-site interpreters)), and
+    Mitogen's CPU pinning is off (C(no CPU pinning)) so that the sites' modules run on every CPU.
+  - C(modules in the site's interpreter) - the modules of C(tap.infra), C(amazon.aws) and C(community.aws)
+    run in the site's interpreter (Mitogen would fork a pristine child for a module whose module_utils come
+    from a collection path); boto3 is imported, and botocore's models are parsed, once per site.
+  - C(collections listed once) - the directories of the installed collections are listed once, in the
+    controller, not in every worker (Ansible forks one per task and host).
+  - C(Jinja plugins loaded once), C(shared compiled templates), C(frozen worker memory) - the workers of one
+    run share their compiled Jinja templates (a template is compiled once per run, not once per task and
+    host), Ansible's built-in filter and test plugins are loaded once, in the controller, and the objects a
+    worker inherits from the controller are left out of its garbage collections.
+  - C(controller skip) - a task whose C(when) is false for a host is skipped in the controller, without
+    forking a worker; Ansible's own task executor evaluates the conditional there, and its skip result takes
+    the path a worker's result takes (callbacks, registered variables). Tasks with a loop or C(delegate_to),
+    conditionals that call a lookup, and any evaluation that fails go to a worker as usual.
+  - C(controller actions) - Ansible's own actions that need no connection and change nothing outside the run
     (C(set_fact), C(debug), C(fail), C(set_stats), C(include_tasks), C(include_role)) run in the controller,
     without a worker, and their result takes the path of a worker's. A local plugin of one of these names, a
     delegated task, and a task that waits (async, until, a loop's pause, timeout) or calls a lookup go to a
     worker.
-  - Under Mitogen, the connection plugin files Ansible lists to clean a host's facts (each time it computes the
-    host's variables) are listed once per set of plugin directories.
+  - C(connection plugins listed once) - the connection plugin files Ansible lists to clean a host's facts
+    (each time it computes the host's variables) are listed once per set of plugin directories.
 author: tap-infra maintainers
 """
 
-import contextvars
-import gc
-import hashlib
-import marshal
 import os
 import re
-from multiprocessing.reduction import ForkingPickler
 
-from ansible import constants as C
-from ansible.plugins import action as action_plugins
-from ansible.plugins.loader import action_loader, strategy_loader
-from ansible.utils.fqcn import add_internal_fqcns
+from ansible.plugins.loader import strategy_loader
 from ansible.utils.display import Display
-from jinja2.utils import internalcode
 
 display = Display()
 
 ACCELERATION_ENV = "TAP_ACCELERATION"
 OFF_VALUES = ("off", "0", "false", "no", "linear")
+# The releases every acceleration is tested on (make test runs the strategy's tests on each ansible-core).
+TESTED_CORE = ("2.19", "2.20", "2.21")
+TESTED_MITOGEN = ((0, 3, 54), (0, 4))  # from (inclusive) .. to (exclusive)
+
+
+class Unfit(Exception):
+    """An acceleration's internals are not what it was written for: it stays off."""
 
 
 def acceleration_requested(environ=os.environ):
     return environ.get(ACCELERATION_ENV, "on").strip().lower() not in OFF_VALUES
 
 
+def core_version():
+    from ansible.release import __version__
+
+    return ".".join(__version__.split(".")[:2])
+
+
+def mitogen_version():
+    import mitogen
+
+    return tuple(mitogen.__version__)[:3]
+
+
+def require(obj, *names):
+    """Unfit unless `obj` has every attribute of `names` (dotted paths allowed)."""
+    for name in names:
+        target = obj
+        for part in name.split("."):
+            if not hasattr(target, part):
+                raise Unfit("%s has no %s" % (getattr(obj, "__name__", type(obj).__name__), name))
+            target = getattr(target, part)
+
+
 def mitogen_mixin():
-    """Mitogen's strategy mixin, or None when acceleration is off or Mitogen is unavailable."""
+    """Mitogen's strategy mixin with every acceleration that fits; None when acceleration is off, Mitogen is
+    unavailable or the versions are not among those tested (a plain linear run)."""
+    global ACTIVE, SWITCHED_OFF
+    ACTIVE, SWITCHED_OFF = [], {}
     if not acceleration_requested():
-        display.vv("tap_linear: %s is off: plain linear strategy" % ACCELERATION_ENV)
+        announce("plain linear (%s=off)" % ACCELERATION_ENV)
         return None
     try:
         import ansible_mitogen.strategy
     except ImportError:
-        display.vv("tap_linear: mitogen is not installed: plain linear strategy")
+        announce("plain linear (mitogen is not installed)")
         return None
     except Exception as exc:  # e.g. a Mitogen release that does not support this ansible-core
         display.warning("tap_linear: mitogen cannot be used (%s): falling back to the linear strategy" % exc)
+        announce("plain linear (mitogen cannot be used)")
         return None
-    display.vv("tap_linear: linear strategy accelerated by mitogen")
-    one_interpreter_per_host()
-    no_cpu_pinning()
-    collection_modules_in_process()
-    collection_dirs_listed_once()
-    jinja_plugins_loaded_once()
-    compiled_templates_shared()
-    inherited_objects_frozen_in_workers()
-    connection_plugins_listed_once()
+    untested = untested_versions()
+    if untested:
+        display.warning("tap_linear: %s: the accelerations are tested on ansible-core %s and mitogen %s to %s; "
+                        "running the linear strategy" % (untested, ", ".join(TESTED_CORE),
+                                                         ".".join(map(str, TESTED_MITOGEN[0])),
+                                                         ".".join(map(str, TESTED_MITOGEN[1]))))
+        announce("plain linear (%s)" % untested)
+        return None
+    ACTIVE.append("mitogen")
+    for name, install in ACCELERATIONS:
+        try:
+            install()
+        except Exception as exc:  # Unfit, or an internal that changed shape in a way no check foresaw
+            SWITCHED_OFF[name] = str(exc) or type(exc).__name__
+            display.warning("tap_linear: acceleration '%s' switched off: %s (ansible-core %s, mitogen %s)"
+                            % (name, SWITCHED_OFF[name], core_version(), ".".join(map(str, mitogen_version()))))
+        else:
+            ACTIVE.append(name)
+    announce("accelerations active: %s" % ", ".join(ACTIVE)
+             + ("; switched off: %s" % ", ".join(SWITCHED_OFF) if SWITCHED_OFF else ""))
     return ansible_mitogen.strategy.StrategyMixin
+
+
+def untested_versions():
+    """What is outside the tested versions ('' when both are tested)."""
+    found = []
+    if core_version() not in TESTED_CORE:
+        found.append("ansible-core %s" % core_version())
+    if not TESTED_MITOGEN[0] <= mitogen_version() < TESTED_MITOGEN[1]:
+        found.append("mitogen %s" % ".".join(map(str, mitogen_version())))
+    return " and ".join(found)
+
+
+def announce(state):
+    """The run's one line about its strategy, on stderr (stdout may be a machine-read callback's)."""
+    display.display("tap_linear: %s" % state, stderr=True)
 
 
 def no_cpu_pinning():
@@ -92,7 +152,33 @@ def no_cpu_pinning():
     under plain linear, wait for each other. Without pinning the OS schedules them on every CPU."""
     import ansible_mitogen.affinity as affinity
 
+    require(affinity, "Policy", "policy")
     affinity.policy = affinity.Policy()
+
+
+def one_interpreter_per_host():
+    """Mitogen keys a local connection's interpreter by its Python path alone, so every region site (all are
+    `connection: local`) would share one interpreter and its tasks would wait for each other's: the sites,
+    parallel under plain linear, would run one at a time. Naming each interpreter after its inventory host
+    gives every site its own."""
+    import ansible_mitogen.connection as connection
+    import ansible_mitogen.transport_config as transport_config
+
+    require(connection, "CONNECTION_METHOD")
+    require(transport_config, "Spec.inventory_name")
+    shared = connection.CONNECTION_METHOD.get("local")
+    if shared is None:
+        raise Unfit("ansible_mitogen.connection.CONNECTION_METHOD has no 'local'")
+    if getattr(shared, "per_host", False):
+        return
+
+    def connect_local(spec):
+        options = shared(spec)
+        options["kwargs"] = dict(options["kwargs"], remote_name="tap:%s" % spec.inventory_name())
+        return options
+
+    connect_local.per_host = True
+    connection.CONNECTION_METHOD["local"] = connect_local
 
 
 # Collections whose modules run in the site's interpreter itself: their module_utils are namespaced by the
@@ -109,6 +195,8 @@ def collection_modules_in_process():
     apply."""
     import ansible_mitogen.planner as planner
 
+    require(planner, "NewStylePlanner.should_fork", "NewStylePlanner.get_module_map",
+            "NewStylePlanner.ALWAYS_FORK_MODULES")
     newstyle = planner.NewStylePlanner
     if getattr(newstyle.should_fork, "in_process_collections", None):
         return
@@ -138,13 +226,13 @@ def collection_dirs_listed_once():
     import ansible.collections.list
     import ansible_mitogen.planner as planner
 
+    require(planner, "_load_collections")
     if getattr(planner._load_collections, "collection_dirs", None) is not None:
         return
     try:
         collection_dirs = tuple(path.decode("utf-8") for path in ansible.collections.list.list_collection_dirs())
     except Exception as exc:  # e.g. no collection loader in this process: Mitogen lists them per task
-        display.vv("tap_linear: collection directories not listed (%s)" % exc)
-        return
+        raise Unfit("the controller cannot list the collections (%s)" % exc)
 
     def load_collections(invocation):
         invocation._extra_sys_paths.update(collection_dirs)
@@ -161,10 +249,8 @@ def jinja_plugins_loaded_once():
     from ansible.plugins.loader import filter_loader, test_loader
 
     for loader in (filter_loader, test_loader):
-        try:
-            loader._ensure_non_collection_wrappers()
-        except Exception as exc:  # e.g. another ansible-core: the workers load them as before
-            display.vv("tap_linear: %s plugins not loaded in the controller (%s)" % (loader.type, exc))
+        require(loader, "_ensure_non_collection_wrappers")
+        loader._ensure_non_collection_wrappers()
 
 
 def compiled_templates_shared():
@@ -175,18 +261,31 @@ def compiled_templates_shared():
     environment. The key is the template's source and every setting that changes its code; the cache lives as
     long as the run, during which the plugins a template's code calls cannot change. Only trusted template
     sources (what playbooks, roles and inventories say) are compiled, never the values a run produces."""
-    from ansible._internal._templating import _jinja_bits, _jinja_common
+    import contextvars
+    import hashlib
+    import inspect
+    import marshal
 
+    from ansible import constants as C
+    from ansible._internal._templating import _jinja_bits, _jinja_common
+    from jinja2.utils import internalcode
+
+    require(_jinja_bits, "AnsibleEnvironment.compile", "AnsibleEnvironment.compile_expression",
+            "AnsibleEnvironment._debuggable_template_source", "_TemplateCompileContext.current",
+            "_TEMPLATE_OVERRIDE_FIELD_NAMES")
+    require(_jinja_common, "_TemplateConfig.allow_embedded_templates")
     environment_class = _jinja_bits.AnsibleEnvironment
     if getattr(environment_class.compile, "code_cache", None):
         return
+    parameters = list(inspect.signature(environment_class.compile).parameters)
+    if parameters[:6] != ["self", "source", "name", "filename", "raw", "defer_init"]:
+        raise Unfit("AnsibleEnvironment.compile takes %s" % parameters)
     # beside Ansible's own cache of module payloads: a directory of this run, removed when the run ends
     cache = os.path.join(C.DEFAULT_LOCAL_TMP, "tap_template_cache")
     try:
         os.makedirs(cache, mode=0o700, exist_ok=True)
     except OSError as exc:
-        display.vv("tap_linear: templates not shared (%s)" % exc)
-        return
+        raise Unfit("no template cache directory (%s)" % exc)
     expression = contextvars.ContextVar("tap_expression_source", default=None)
     compiled = {}  # this process's own (the controller's, inherited by each worker, and each worker's)
     jinja_compile = environment_class.compile
@@ -271,8 +370,11 @@ def compile_settings(environment):
 def inherited_objects_frozen_in_workers():
     """A worker is forked from the controller with all of its objects; each full garbage collection in the
     worker would walk them all (and copy the memory pages it touches). The worker freezes them first."""
+    import gc
+
     from ansible.executor.process import worker
 
+    require(worker, "WorkerProcess._run")
     if getattr(worker.WorkerProcess._run, "frozen", False):
         return
     ansible_run = worker.WorkerProcess._run
@@ -313,59 +415,14 @@ def connection_plugins_listed_once():
     that brings its own connection plugins changes the set)."""
     from ansible.vars import clean
 
+    require(clean, "connection_loader", "connection_loader.all", "connection_loader._get_paths")
     if not isinstance(clean.connection_loader, ConnectionPathsListedOnce):
         clean.connection_loader = ConnectionPathsListedOnce(clean.connection_loader)
-
-
-def one_interpreter_per_host():
-    """Mitogen keys a local connection's interpreter by its Python path alone, so every region site (all are
-    `connection: local`) would share one interpreter and its tasks would wait for each other's: the sites,
-    parallel under plain linear, would run one at a time. Naming each interpreter after its inventory host
-    gives every site its own."""
-    import ansible_mitogen.connection as connection
-
-    shared = connection.CONNECTION_METHOD["local"]
-    if getattr(shared, "per_host", False):
-        return
-
-    def connect_local(spec):
-        options = shared(spec)
-        options["kwargs"] = dict(options["kwargs"], remote_name="tap:%s" % spec.inventory_name())
-        return options
-
-    connect_local.per_host = True
-    connection.CONNECTION_METHOD["local"] = connect_local
-
-
-_LINEAR = strategy_loader.get("linear", class_only=True)
-_MIXIN = mitogen_mixin()
-ACCELERATED = _MIXIN is not None
 
 
 class TaskWouldRun(BaseException):
     """Raised where the controller's conditional probe finds that a task runs (a BaseException, so that the
     task executor's error handling, meant for the task's own errors, lets it through)."""
-
-
-def conditional_probe_class():
-    from ansible.executor.task_executor import TaskExecutor
-
-    class ConditionalProbe(TaskExecutor):
-        """Ansible's task executor, stopped where it has evaluated the task's `when`: it returns the result a
-        worker would send for a skipped task, or raises TaskWouldRun."""
-
-        def _execute_internal(self, templar, variables):
-            evaluate = self._task._resolve_conditional
-
-            def evaluate_or_stop(*args, **kwargs):
-                if evaluate(*args, **kwargs):
-                    raise TaskWouldRun()
-                return False
-
-            self._task._resolve_conditional = evaluate_or_stop
-            return super()._execute_internal(templar, variables)
-
-    return ConditionalProbe
 
 
 LOOKUP_CALL = re.compile(r"\b(lookup|query|q)\s*\(")
@@ -384,23 +441,67 @@ def conditional_false(task, task_vars):
         return False
 
 
-def skipped_in_controller(strategy, host, task, task_vars, play_context):
-    """The result a worker would send for `task` on `host` when its `when` is false; None when the task runs,
-    or when the controller does not decide (a loop or delegate_to: the conditional is evaluated per item or
-    with the delegated host's variables; an error: the worker reports it)."""
-    from ansible._internal._task import TaskContext
-    from ansible.executor.task_result import _RawTaskResult
-    from ansible.plugins.loader import get_plugin_loader_namespace
-
+def worth_probing(task, task_vars):
+    """Whether the controller decides the task's skip: not for a loop or delegate_to (the conditional is
+    evaluated per item or with the delegated host's variables), nor for a lookup (it would run twice, here then
+    in the worker, whenever the task runs); and only when a first look finds the conditional false."""
     if not task.when or task.loop is not None or task.loop_with or task.delegate_to is not None:
-        return None
+        return False
     if any(LOOKUP_CALL.search(str(condition)) for condition in task.when):
-        return None  # a lookup would run twice (here, then in the worker) whenever the task runs
-    if not conditional_false(task, task_vars):
-        return None
-    probe = task.copy(exclude_tasks=True)  # the executor squashes its task: never the controller's own
-    try:
-        executor = ConditionalProbe(host, probe, dict(task_vars), play_context, strategy._loader,
+        return False
+    return conditional_false(task, task_vars)
+
+
+class WorkerOf219:
+    """What a worker of ansible-core 2.19 and 2.20 does with a task, done in the controller: the task executor
+    takes the task and its variables, and its result goes to the results queue as a _RawTaskResult."""
+
+    def __init__(self, linear):
+        from ansible._internal._display_utils import DeferredWarningContext  # noqa: F401
+        from ansible._internal._task import TaskContext  # noqa: F401
+        from ansible.executor import task_result
+        from ansible.executor.task_executor import TaskExecutor
+
+        require(task_result, "_RawTaskResult.as_wire_task_result")
+        require(linear, "_convert_wire_task_result_to_raw")
+        require(TaskExecutor, "_execute_internal", "run")
+        if executor_parameters() != ["host", "task", "job_vars", "play_context", "loader", "shared_loader_obj",
+                                     "final_q", "variable_manager"]:
+            raise Unfit("TaskExecutor takes %s" % executor_parameters())
+        self.probe_class = self.conditional_probe_class()
+
+    @staticmethod
+    def conditional_probe_class():
+        from ansible.executor.task_executor import TaskExecutor
+
+        class ConditionalProbe(TaskExecutor):
+            """Ansible's task executor, stopped where it has evaluated the task's `when`: it returns the result a
+            worker would send for a skipped task, or raises TaskWouldRun."""
+
+            def _execute_internal(self, templar, variables):
+                evaluate = self._task._resolve_conditional
+
+                def evaluate_or_stop(*args, **kwargs):
+                    if evaluate(*args, **kwargs):
+                        raise TaskWouldRun()
+                    return False
+
+                self._task._resolve_conditional = evaluate_or_stop
+                return super()._execute_internal(templar, variables)
+
+        return ConditionalProbe
+
+    def skipped(self, strategy, host, task, task_vars, play_context):
+        """The result a worker would send for `task` on `host` when its `when` is false; None when the task runs
+        or the controller does not decide."""
+        from multiprocessing.reduction import ForkingPickler
+
+        from ansible._internal._task import TaskContext
+        from ansible.executor.task_result import _RawTaskResult
+        from ansible.plugins.loader import get_plugin_loader_namespace
+
+        probe = task.copy(exclude_tasks=True)  # the executor squashes its task: never the controller's own
+        executor = self.probe_class(host, probe, dict(task_vars), play_context, strategy._loader,
                                     get_plugin_loader_namespace(), strategy._final_q, strategy._variable_manager)
         with TaskContext(probe):
             result = executor.run()
@@ -409,43 +510,203 @@ def skipped_in_controller(strategy, host, task, task_vars, play_context):
         wire = _RawTaskResult(host=host, task=probe, return_data=result, task_fields=probe.dump_attrs())
         # Through pickle, as a worker's result goes through the result queue.
         return ForkingPickler.loads(ForkingPickler.dumps(wire.as_wire_task_result()))
-    except TaskWouldRun:
-        return None
-    except Exception as exc:
-        display.vvvv("tap_linear: %s: left to the worker (%s)" % (task.get_name(), exc))
-        return None
 
+    @staticmethod
+    def received(strategy, wire):
+        """What the results thread makes of a worker's result (once the task is in the queued task cache)."""
+        return strategy._convert_wire_task_result_to_raw(wire)
 
-def controller_skip_supported():
-    """The ansible-core internals the controller's skip relies on (those of 2.19); without them, every task goes
-    to a worker."""
-    try:
-        from ansible._internal._display_utils import DeferredWarningContext  # noqa: F401
-        from ansible._internal._task import TaskContext  # noqa: F401
+    def execute(self, strategy, host, task, task_vars, play_context):
+        """What a worker does for `task` on `host`: the task executor runs on a copy of the task, and its result
+        goes to the results queue (after any per-item callbacks of a loop, as a worker's does)."""
+        from ansible._internal._task import TaskContext
+        from ansible.executor.task_executor import TaskExecutor
         from ansible.executor.task_result import _RawTaskResult
-    except ImportError:
-        return False
-    return hasattr(_LINEAR, "_convert_wire_task_result_to_raw") and hasattr(_RawTaskResult, "as_wire_task_result")
+        from ansible.plugins.loader import get_plugin_loader_namespace
+
+        own = task.copy(exclude_tasks=True)  # the executor post-validates and squashes its task
+        with TaskContext(own):
+            result = TaskExecutor(host, own, dict(task_vars), play_context, strategy._loader,
+                                  get_plugin_loader_namespace(), strategy._final_q, strategy._variable_manager).run()
+            try:
+                strategy._final_q.send_task_result(
+                    _RawTaskResult(host=host, task=own, return_data=result, task_fields=own.dump_attrs()))
+            except Exception as exc:  # as a worker does when its result cannot be sent
+                from ansible._internal._errors import _error_utils
+
+                strategy._final_q.send_task_result(_RawTaskResult(
+                    host=host, task=own, return_data=_error_utils.result_dict_from_exception(send_failure(exc)),
+                    task_fields={}))
+
+
+class WorkerOf221:
+    """What a worker of ansible-core 2.21 does with a task, done in the controller: the task and its variables
+    are the ambient TaskContext, the executor returns a UnifiedTaskResult, and a WireTaskResult of it goes to the
+    results queue."""
+
+    def __init__(self, linear):
+        from ansible._internal import _task
+        from ansible.executor.task_executor import TaskExecutor
+
+        require(_task, "TaskContext.create", "UnifiedTaskResult.finalize_registered_values",
+                "UnifiedTaskResult.create_from_action_exception", "WireTaskResult.create")
+        require(linear, "_convert_wire_task_result_to_host_task_result")
+        require(TaskExecutor, "_execute_internal", "run")
+        if executor_parameters() != ["host", "play_context", "loader", "shared_loader_obj", "final_q",
+                                     "variable_manager"]:
+            raise Unfit("TaskExecutor takes %s" % executor_parameters())
+        self.probe_class = self.conditional_probe_class()
+
+    @staticmethod
+    def conditional_probe_class():
+        from ansible.executor.task_executor import TaskExecutor
+
+        class ConditionalProbe(TaskExecutor):
+            """Ansible's task executor, stopped where it has evaluated the task's `when`: it returns the result a
+            worker would send for a skipped task, or raises TaskWouldRun."""
+
+            def _execute_internal(self):
+                task = self._task
+                evaluate = task._resolve_conditional_with_item
+
+                def evaluate_or_stop(*args, **kwargs):
+                    outcome = evaluate(*args, **kwargs)
+                    if outcome[0]:
+                        raise TaskWouldRun()
+                    return outcome
+
+                task._resolve_conditional_with_item = evaluate_or_stop
+                return super()._execute_internal()
+
+        return ConditionalProbe
+
+    def run(self, executor_class, strategy, host, own, task_vars, play_context):
+        """The worker's run of `own` (a copy of the task): its finalized result, in the task's context."""
+        from ansible._internal._task import TaskContext
+        from ansible.plugins.loader import get_plugin_loader_namespace
+
+        with TaskContext.create(task=own, task_vars=dict(task_vars), host_name=host.name):
+            own.squash()
+            utr = executor_class(host, play_context, strategy._loader, get_plugin_loader_namespace(),
+                                 strategy._final_q, strategy._variable_manager).run()
+            utr.finalize_registered_values()
+            return utr
+
+    def skipped(self, strategy, host, task, task_vars, play_context):
+        """The result a worker would send for `task` on `host` when its `when` is false; None when the task runs
+        or the controller does not decide."""
+        from multiprocessing.reduction import ForkingPickler
+
+        from ansible._internal._task import WireTaskResult
+
+        probe = task.copy(exclude_tasks=True)  # squashed and templated by the run: never the controller's own
+        utr = self.run(self.probe_class, strategy, host, probe, task_vars, play_context)
+        if not utr.skipped or utr.failed:
+            return None
+        # Through pickle, as a worker's result goes through the result queue.
+        return ForkingPickler.loads(ForkingPickler.dumps(WireTaskResult.create(host=host, task=probe, utr=utr)))
+
+    @staticmethod
+    def received(strategy, wire):
+        """What the results thread makes of a worker's result (once the task is in the queued task cache)."""
+        return strategy._convert_wire_task_result_to_host_task_result(wire)
+
+    def execute(self, strategy, host, task, task_vars, play_context):
+        """What a worker does for `task` on `host`: the task executor runs on a copy of the task, and its result
+        goes to the results queue (after any per-item callbacks of a loop, as a worker's does)."""
+        from ansible._internal._task import UnifiedTaskResult
+        from ansible.executor.task_executor import TaskExecutor
+        from ansible.inventory.host import Host
+        from ansible.playbook.task import Task
+
+        own = task.copy(exclude_tasks=True)
+        utr = self.run(TaskExecutor, strategy, host, own, task_vars, play_context)
+        # the values callbacks consult, resolved by the run (as the worker sets them on its task)
+        own.ignore_errors = utr.ignore_errors
+        own.ignore_unreachable = utr.ignore_unreachable
+        try:
+            strategy._final_q.send_task_result(host, own, utr)
+        except Exception as exc:  # as a worker does when its result cannot be sent: a stand-in host and task
+            stand_in = Task()
+            stand_in._uuid = own._uuid
+            from ansible._internal._task import TaskContext
+
+            with TaskContext.create(task=stand_in, task_vars={}, host_name=host.name):
+                failed = UnifiedTaskResult.create_from_action_exception(send_failure(exc))
+                failed.finalize_registered_values()
+            strategy._final_q.send_task_result(Host(name=host.name), stand_in, failed)
+
+
+def send_failure(exc):
+    from ansible.errors import AnsibleError
+
+    try:
+        raise AnsibleError("Task result omitted due to queue send failure.") from exc
+    except AnsibleError as error:
+        return error
+
+
+def executor_parameters():
+    import inspect
+
+    from ansible.executor.task_executor import TaskExecutor
+
+    return list(inspect.signature(TaskExecutor.__init__).parameters)[1:]
+
+
+# The worker's part that the controller can do itself, per ansible-core release of TESTED_CORE.
+WORKER_OF = {"2.19": WorkerOf219, "2.20": WorkerOf219, "2.21": WorkerOf221}
+IN_CONTROLLER = None  # the WORKER_OF instance, once the controller skip or actions are on
+
+
+def in_controller():
+    global IN_CONTROLLER
+    if IN_CONTROLLER is None:
+        IN_CONTROLLER = WORKER_OF[core_version()](_LINEAR)
+    return IN_CONTROLLER
+
+
+def controller_skip():
+    """A task whose `when` is false is skipped in the controller (see DOCUMENTATION)."""
+    in_controller()
 
 
 # Ansible's own actions that need no connection and change nothing outside the run: they template their
 # arguments into a result (include_tasks and include_role only return what the strategy is to include). The
 # controller runs them itself, without forking a worker. Validation actions (assert, validate_argument_spec) are
 # left to workers: their work can be heavy, and the workers of several hosts do it in parallel.
-CONTROLLER_ACTIONS = frozenset(C._ACTION_SET_FACT + C._ACTION_DEBUG + C._ACTION_ALL_INCLUDES
-                               + add_internal_fqcns(("set_stats", "fail")))
-_BUILTIN_ACTIONS_DIR = os.path.dirname(action_plugins.__file__)
+CONTROLLER_ACTIONS = frozenset()
+INCLUDE_ACTIONS = frozenset()
+
+
+def controller_actions():
+    """Ansible's connection-less actions run in the controller (see DOCUMENTATION)."""
+    global CONTROLLER_ACTIONS, INCLUDE_ACTIONS
+    from ansible import constants as C
+    from ansible.utils.fqcn import add_internal_fqcns
+
+    require(C, "_ACTION_SET_FACT", "_ACTION_DEBUG", "_ACTION_ALL_INCLUDES")
+    in_controller()
+    INCLUDE_ACTIONS = frozenset(C._ACTION_ALL_INCLUDES)
+    CONTROLLER_ACTIONS = frozenset(C._ACTION_SET_FACT + C._ACTION_DEBUG + C._ACTION_ALL_INCLUDES
+                                   + add_internal_fqcns(("set_stats", "fail")))
+
+
 _builtin_action = {}
 
 
 def builtin_action(task):
     """Whether the task's action resolves to Ansible's own action plugin (not a local override of its name, from
     the plugin directories of the moment: a role may bring its own)."""
+    from ansible.plugins import action as action_plugins
+    from ansible.plugins.loader import action_loader
+
     key = (task.action, tuple(task.collections or ()), tuple(action_loader._get_paths()))
     if key not in _builtin_action:
         context = action_loader.find_plugin_with_context(task.action, collection_list=task.collections)
         path = context.plugin_resolved_path if context.resolved else None
-        _builtin_action[key] = bool(path) and os.path.dirname(os.path.abspath(path)) == _BUILTIN_ACTIONS_DIR
+        builtin_dir = os.path.dirname(action_plugins.__file__)
+        _builtin_action[key] = bool(path) and os.path.dirname(os.path.abspath(path)) == builtin_dir
     return _builtin_action[key]
 
 
@@ -459,52 +720,53 @@ def runs_in_controller(task):
         return False
     if LOOKUP_CALL.search(str(task.args)) or LOOKUP_CALL.search(str(task.vars)):
         return False
-    return task.action in C._ACTION_ALL_INCLUDES or builtin_action(task)
+    return task.action in INCLUDE_ACTIONS or builtin_action(task)
 
 
-def executed_in_controller(strategy, host, task, task_vars, play_context):
-    """What a worker does for `task` on `host`: Ansible's task executor runs on a copy of the task, and its
-    result goes to the results queue (after any per-item callbacks of a loop, as a worker's does)."""
-    from ansible._internal._task import TaskContext
-    from ansible.executor.task_executor import TaskExecutor
-    from ansible.executor.task_result import _RawTaskResult
-    from ansible.plugins.loader import get_plugin_loader_namespace
+# Every acceleration under Mitogen, by the name the run's first line and warnings give it.
+ACCELERATIONS = (
+    ("per-site-interpreters", one_interpreter_per_host),
+    ("no-cpu-pinning", no_cpu_pinning),
+    ("in-process-modules", collection_modules_in_process),
+    ("collections-listed-once", collection_dirs_listed_once),
+    ("jinja-plugins-loaded-once", jinja_plugins_loaded_once),
+    ("shared-compiled-templates", compiled_templates_shared),
+    ("frozen-worker-memory", inherited_objects_frozen_in_workers),
+    ("connection-plugins-listed-once", connection_plugins_listed_once),
+    ("controller-skip", controller_skip),
+    ("controller-actions", controller_actions),
+)
+ACTIVE = []  # the accelerations this run uses ("mitogen" first), set when the strategy loads
+SWITCHED_OFF = {}  # name: why
 
-    own = task.copy(exclude_tasks=True)  # the executor post-validates and squashes its task: never the controller's
-    with TaskContext(own):
-        result = TaskExecutor(host, own, dict(task_vars), play_context, strategy._loader,
-                              get_plugin_loader_namespace(), strategy._final_q, strategy._variable_manager).run()
-        try:
-            strategy._final_q.send_task_result(
-                _RawTaskResult(host=host, task=own, return_data=result, task_fields=own.dump_attrs()))
-        except Exception as exc:  # as a worker does when its result cannot be sent
-            from ansible._internal._errors import _error_utils
-            from ansible.errors import AnsibleError
-
-            try:
-                raise AnsibleError("Task result omitted due to queue send failure.") from exc
-            except AnsibleError as error:
-                strategy._final_q.send_task_result(_RawTaskResult(
-                    host=host, task=own, return_data=_error_utils.result_dict_from_exception(error), task_fields={}))
-
-
-ConditionalProbe = conditional_probe_class()
-CONTROLLER_SKIP = ACCELERATED and controller_skip_supported()
+_LINEAR = strategy_loader.get("linear", class_only=True)
+_MIXIN = mitogen_mixin()
+ACCELERATED = _MIXIN is not None
+CONTROLLER_SKIP = "controller-skip" in ACTIVE
+CONTROLLER_RUNS_ACTIONS = "controller-actions" in ACTIVE
 
 
 class StrategyModule(*((_MIXIN,) if ACCELERATED else ()), _LINEAR):
-    if CONTROLLER_SKIP:
+    if CONTROLLER_SKIP or CONTROLLER_RUNS_ACTIONS:
         def _queue_task(self, host, task, task_vars, play_context):
-            if runs_in_controller(task):
+            if CONTROLLER_RUNS_ACTIONS and runs_in_controller(task):
                 self._started_without_worker(host, task, task_vars, play_context)
-                executed_in_controller(self, host, task, task_vars, play_context)
+                IN_CONTROLLER.execute(self, host, task, task_vars, play_context)
                 return
-            skipped = skipped_in_controller(self, host, task, task_vars, play_context)
+            skipped = None
+            if CONTROLLER_SKIP and worth_probing(task, task_vars):
+                try:
+                    skipped = IN_CONTROLLER.skipped(self, host, task, task_vars, play_context)
+                except TaskWouldRun:
+                    skipped = None
+                except Exception as exc:  # the worker evaluates it again, and reports any error
+                    display.vvvv("tap_linear: %s: left to the worker (%s)" % (task.get_name(), exc))
+                    skipped = None
             if skipped is None:
                 return super()._queue_task(host, task, task_vars, play_context)
             self._started_without_worker(host, task, task_vars, play_context)
             # What the results thread does with a worker's result.
-            result = self._convert_wire_task_result_to_raw(skipped)
+            result = IN_CONTROLLER.received(self, skipped)
             with self._results_lock:
                 self._results.append(result)
 

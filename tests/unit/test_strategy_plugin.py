@@ -281,6 +281,16 @@ def test_mitogen_keeps_listing_when_the_controller_cannot(mitogen_collection_loa
 
 
 @pytest.fixture(autouse=True)
+def collections_listable(monkeypatch):
+    """A run's controller has Ansible's collection loader, which lists the installed collections; this test
+    process has none, so the listing is the repository's own collection."""
+    import ansible.collections.list
+
+    own = str(REPO_ROOT / "collections" / "ansible_collections" / "tap" / "infra").encode()
+    monkeypatch.setattr(ansible.collections.list, "list_collection_dirs", lambda *args, **kwargs: iter([own]))
+
+
+@pytest.fixture(autouse=True)
 def controller_patches_restored(monkeypatch):
     """Loading the plugin patches Ansible's templating and worker classes of this process: undone after each test."""
     from ansible._internal._templating._jinja_bits import AnsibleEnvironment
@@ -635,6 +645,11 @@ def test_the_controller_skips_false_whens_and_runs_connectionless_actions_with_a
     linear_results, linear_workers, _, linear_stderr = run_skip_cases(tmp_path, "off")
     results, workers, report, stderr = run_skip_cases(tmp_path, "on")
     assert results == linear_results  # what callbacks and registered variables get is unchanged
+    # each run says at its start how it runs; in a real run every acceleration is active
+    assert "tap_linear: plain linear (TAP_ACCELERATION=off)" in linear_stderr
+    names = ", ".join(["mitogen"] + [name for name, _install in load_plugin().ACCELERATIONS])
+    assert "tap_linear: accelerations active: %s\n" % names in stderr, stderr
+    assert "switched off" not in stderr
     templated_when = "Conditionals should not be surrounded by templating delimiters"
     # the deprecation comes with the task's result, as with linear: the controller's look at the conditional
     # does not warn on its own
@@ -670,16 +685,98 @@ def test_the_controller_skips_false_whens_and_runs_connectionless_actions_with_a
     assert ("h1", "run_once skipped") in [tuple(line.split("|", 1)) for line in linear_workers]
 
 
-def test_without_the_internals_it_needs_every_task_goes_to_a_worker(monkeypatch):
+def test_without_the_internals_it_needs_every_task_goes_to_a_worker(monkeypatch, capsys):
     from ansible.plugins.strategy import StrategyBase
 
-    monkeypatch.delattr(StrategyBase, "_convert_wire_task_result_to_raw")
+    pytest.importorskip("ansible_mitogen")
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    for name in ("_convert_wire_task_result_to_raw", "_convert_wire_task_result_to_host_task_result"):
+        if hasattr(StrategyBase, name):
+            monkeypatch.delattr(StrategyBase, name)
     plugin = load_plugin()
-    assert plugin.ACCELERATED and not plugin.CONTROLLER_SKIP
+    assert plugin.ACCELERATED and not plugin.CONTROLLER_SKIP and not plugin.CONTROLLER_RUNS_ACTIONS
     assert "_queue_task" not in vars(plugin.StrategyModule)
+    assert set(plugin.SWITCHED_OFF) == {"controller-skip", "controller-actions"}
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "WARNING" in line]
+    assert len(warnings) == 2 and all("_convert_wire_task_result" in line for line in warnings), warnings
 
 
 def test_the_controller_skips_only_under_acceleration(monkeypatch):
     monkeypatch.setenv("TAP_ACCELERATION", "off")
     plugin = load_plugin()
     assert not plugin.CONTROLLER_SKIP and plugin.StrategyModule._queue_task is Linear._queue_task
+
+
+def test_on_the_installed_ansible_core_every_acceleration_is_active(monkeypatch, capsys):
+    """Run on every ansible-core of the range (make test runs this file on each): a rename in its internals, or a
+    Mitogen release that moved something, switches an acceleration off and fails this test."""
+    pytest.importorskip("ansible_mitogen")
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    plugin = load_plugin()
+    assert plugin.core_version() in plugin.TESTED_CORE
+    assert plugin.SWITCHED_OFF == {}
+    assert plugin.ACTIVE == ["mitogen"] + [name for name, _install in plugin.ACCELERATIONS]
+    assert "WARNING" not in capsys.readouterr().err
+
+
+def test_the_default_toolchain_is_the_newest_tested_ansible_core():
+    import yaml
+
+    plugin = load_plugin()
+    ee = yaml.safe_load((REPO_ROOT / "execution-environment.yml").read_text())
+    pinned = ee["dependencies"]["ansible_core"]["package_pip"].split("==")[1]
+    assert ".".join(pinned.split(".")[:2]) == plugin.TESTED_CORE[-1]
+
+
+def test_a_hook_that_does_not_fit_is_switched_off_with_one_warning_naming_it(monkeypatch, capsys):
+    pytest.importorskip("ansible_mitogen")
+    import ansible_mitogen.affinity as affinity
+
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    monkeypatch.delattr(affinity, "Policy")
+    plugin = load_plugin()
+    assert plugin.ACCELERATED and "no-cpu-pinning" not in plugin.ACTIVE
+    assert "Policy" in plugin.SWITCHED_OFF["no-cpu-pinning"]
+    assert {"per-site-interpreters", "controller-skip", "controller-actions"} <= set(plugin.ACTIVE)
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if "switched off:" in line and "WARNING" in line] == [
+        line for line in err.splitlines() if "no-cpu-pinning" in line and "WARNING" in line]
+    assert len([line for line in err.splitlines() if "WARNING" in line]) == 1
+    assert "; switched off: no-cpu-pinning" in err
+
+
+def test_an_untested_ansible_core_runs_plain_linear_with_one_warning(monkeypatch, capsys):
+    pytest.importorskip("ansible_mitogen")
+    import ansible.release
+
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    monkeypatch.setattr(ansible.release, "__version__", "2.99.0")
+    plugin = load_plugin()
+    assert not plugin.ACCELERATED and plugin.StrategyModule.__mro__[1] is Linear
+    err = capsys.readouterr().err
+    assert len([line for line in err.splitlines() if "WARNING" in line]) == 1
+    assert "ansible-core 2.99" in err and "tap_linear: plain linear (ansible-core 2.99)" in err
+
+
+def test_with_acceleration_off_nothing_private_is_read(monkeypatch):
+    """A future ansible-core may rename any private constant or module: with acceleration off, loading the
+    strategy touches none, so it cannot fail a run."""
+    from ansible import constants
+
+    monkeypatch.setenv("TAP_ACCELERATION", "off")
+    for name in [name for name in vars(constants) if name.startswith("_ACTION_")]:
+        monkeypatch.delattr(constants, name)
+    real_import = builtins.__import__
+
+    def public_only(name, globals=None, locals=None, fromlist=(), level=0):
+        modules = [name] + ["%s.%s" % (name, item) for item in fromlist or ()]
+        if any(part.startswith("_") for module in modules for part in module.split(".")[1:] if part != "__future__"):
+            raise ImportError("private: %s %s" % (name, fromlist))
+        if name.startswith(("ansible_mitogen", "mitogen")):
+            raise ImportError(name)
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", public_only)
+    plugin = load_plugin()
+    assert not plugin.ACCELERATED and plugin.StrategyModule.__mro__[1] is Linear
+    assert plugin.StrategyModule._queue_task is Linear._queue_task
