@@ -223,16 +223,23 @@ def collection_dirs_listed_once():
     (importing each collection's package) and remembers it in the worker process. Ansible forks a new worker for
     every task and host, so every collection task of every site listed them again: about 60% of the workers' CPU
     time in a 4-region no-op. The list is taken once here, in the controller, and the workers inherit it."""
+    import ansible
     import ansible.collections.list
     import ansible_mitogen.planner as planner
+    from ansible._internal._display_utils import DeferredWarningContext
 
     require(planner, "_load_collections")
     if getattr(planner._load_collections, "collection_dirs", None) is not None:
         return
     try:
-        collection_dirs = tuple(path.decode("utf-8") for path in ansible.collections.list.list_collection_dirs())
+        with DeferredWarningContext(variables={}) as listing:
+            collection_dirs = tuple(path.decode("utf-8") for path in ansible.collections.list.list_collection_dirs())
     except Exception as exc:  # e.g. no collection loader in this process: Mitogen lists them per task
         raise Unfit("the controller cannot list the collections (%s)" % exc)
+    # ansible-core's own internal collections have no version to read: that warning is not the user's
+    for warning in listing.get_warnings():
+        if os.path.dirname(ansible.__file__) not in warning.event.msg:
+            display.warning(warning.event.msg)
 
     def load_collections(invocation):
         invocation._extra_sys_paths.update(collection_dirs)
