@@ -107,6 +107,27 @@ def write_inventory(directory, count):
     return directory / "hosts.yml"
 
 
+STRATEGY_LINE = re.compile(r"^tap_linear: (.+)$", re.M)
+
+
+def strategy_state(stderr):
+    """What the run's first line says of its strategy ('accelerations active: ...' or 'plain linear (...)')."""
+    match = STRATEGY_LINE.search(stderr)
+    return match.group(1) if match else "not stated"
+
+
+def strategy_states(results, accelerated):
+    """Every distinct strategy state of the accelerated (or the acceleration-off) runs of a bench run."""
+    entries = list(results["instant"].values()) + list(results.get("latency", {}).get("regions", {}).values())
+    entries += list(results.get("slow", {}).get("regions", {}).values())
+    states = set()
+    for entry in entries:
+        for phase, samples in entry.get("phases", {}).items():
+            if (phase == "noop_off") != accelerated:
+                states.update(sample["strategy"] for sample in samples if "strategy" in sample)
+    return sorted(states)
+
+
 def play_recap(output):
     return {
         host: {name: int(value) for name, value in re.findall(r"(\w+)=(\d+)", counts)}
@@ -213,6 +234,7 @@ class Stack:
         wall = time.monotonic() - wall_before
         t_after = time.time()
         sample = {"wall": wall, "cpu": children_cpu() - cpu_before, "rc": result.returncode}
+        sample["strategy"] = strategy_state(result.stderr)
         emulator_after = self.emulator_cpu()
         if emulator_before is not None and emulator_after is not None:
             sample["emulator_cpu"] = emulator_after - emulator_before
@@ -401,6 +423,8 @@ def run(args):
         else:
             results["slow"] = {"skipped": "--no-slow"}
     finally:
+        results["machine"]["strategy, accelerated runs"] = " / ".join(strategy_states(results, True)) or "-"
+        results["machine"]["strategy, acceleration-off runs"] = " / ".join(strategy_states(results, False)) or "-"
         results["machine"]["load average at end (1/5/15 min)"] = "%.2f / %.2f / %.2f" % os.getloadavg()
         results["machine"]["bench duration"] = "%.1f min" % ((time.monotonic() - started) / 60)
         Path(args.json).write_text(json.dumps(results, indent=2, default=str))

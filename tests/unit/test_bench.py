@@ -180,3 +180,19 @@ def test_emulator_cpu_is_read_from_the_emulator_process(tmp_path):
     assert stack.emulator_cpu() > 0
     stack.emulator = Emulator(None)  # not running
     assert stack.emulator_cpu() is None
+
+
+def test_the_strategy_line_of_each_run_is_recorded():
+    from bench import runner
+
+    stderr = "[WARNING]: x\ntap_linear: accelerations active: mitogen, controller-skip\nmore\n"
+    assert runner.strategy_state(stderr) == "accelerations active: mitogen, controller-skip"
+    assert runner.strategy_state("no line") == "not stated"
+    results = {
+        "instant": {"2": {"phases": {"noop": [{"strategy": "accelerations active: a"}],
+                                     "noop_off": [{"strategy": "plain linear (TAP_ACCELERATION=off)"}]}}},
+        "latency": {"regions": {"1": {"phases": {"plan": [{"strategy": "accelerations active: a; switched off: b"}]}}}},
+        "slow": {"skipped": "--no-slow"},
+    }
+    assert runner.strategy_states(results, True) == ["accelerations active: a", "accelerations active: a; switched off: b"]
+    assert runner.strategy_states(results, False) == ["plain linear (TAP_ACCELERATION=off)"]
