@@ -40,9 +40,13 @@ def run_playbook(playbook, emulator, *args, inventory=None, env=None, timeout=90
         command += ["-i", str(inventory)]
     run_env = dict(os.environ, TAP_EMULATOR_PORT=str(emulator.port), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     run_env["PATH"] = os.pathsep.join([str(VENV_BIN), run_env.get("PATH", "")])
-    # Playbook tests run the plain linear strategy; the molecule scenario runs accelerated (README, Tests).
-    run_env.setdefault("TAP_ACCELERATION", "off")
+    # Playbook tests run on ansible-core's own linear strategy, as a user would if ansible-core dropped
+    # third-party strategies; the molecule scenario, and tests (or a user) that set TAP_ACCELERATION=on, run the
+    # project's accelerated one (README, Tests).
     run_env.update(env or {})
+    run_env.setdefault("TAP_ACCELERATION", "off")
+    if run_env["TAP_ACCELERATION"] == "off":
+        run_env.setdefault("ANSIBLE_STRATEGY", "linear")
     return subprocess.run(
         command, cwd=REPO_ROOT, env=run_env, capture_output=True, text=True, timeout=timeout, check=False
     )
