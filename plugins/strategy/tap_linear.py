@@ -459,23 +459,39 @@ def worth_probing(task, task_vars):
     return conditional_false(task, task_vars)
 
 
-class WorkerOf219:
+class WorkerInController:
+    """The part of a worker's job the controller does itself, for one generation of ansible-core's executor."""
+
+    EXECUTOR_PARAMETERS = ()  # TaskExecutor.__init__'s, after self
+
+    def __init__(self, linear):
+        import inspect
+
+        from ansible.executor.task_executor import TaskExecutor
+
+        require(TaskExecutor, "_execute_internal", "run")
+        self.check(linear)
+        parameters = list(inspect.signature(TaskExecutor.__init__).parameters)[1:]
+        if parameters != list(self.EXECUTOR_PARAMETERS):
+            raise Unfit("TaskExecutor takes %s" % parameters)
+        self.probe_class = self.conditional_probe_class()
+
+
+class WorkerOf219(WorkerInController):
     """What a worker of ansible-core 2.19 and 2.20 does with a task, done in the controller: the task executor
     takes the task and its variables, and its result goes to the results queue as a _RawTaskResult."""
 
-    def __init__(self, linear):
+    EXECUTOR_PARAMETERS = ("host", "task", "job_vars", "play_context", "loader", "shared_loader_obj", "final_q",
+                           "variable_manager")
+
+    @staticmethod
+    def check(linear):
         from ansible._internal._display_utils import DeferredWarningContext  # noqa: F401
         from ansible._internal._task import TaskContext  # noqa: F401
         from ansible.executor import task_result
-        from ansible.executor.task_executor import TaskExecutor
 
         require(task_result, "_RawTaskResult.as_wire_task_result")
         require(linear, "_convert_wire_task_result_to_raw")
-        require(TaskExecutor, "_execute_internal", "run")
-        if executor_parameters() != ["host", "task", "job_vars", "play_context", "loader", "shared_loader_obj",
-                                     "final_q", "variable_manager"]:
-            raise Unfit("TaskExecutor takes %s" % executor_parameters())
-        self.probe_class = self.conditional_probe_class()
 
     @staticmethod
     def conditional_probe_class():
@@ -546,23 +562,20 @@ class WorkerOf219:
                     task_fields={}))
 
 
-class WorkerOf221:
+class WorkerOf221(WorkerInController):
     """What a worker of ansible-core 2.21 does with a task, done in the controller: the task and its variables
     are the ambient TaskContext, the executor returns a UnifiedTaskResult, and a WireTaskResult of it goes to the
     results queue."""
 
-    def __init__(self, linear):
+    EXECUTOR_PARAMETERS = ("host", "play_context", "loader", "shared_loader_obj", "final_q", "variable_manager")
+
+    @staticmethod
+    def check(linear):
         from ansible._internal import _task
-        from ansible.executor.task_executor import TaskExecutor
 
         require(_task, "TaskContext.create", "UnifiedTaskResult.finalize_registered_values",
                 "UnifiedTaskResult.create_from_action_exception", "WireTaskResult.create")
         require(linear, "_convert_wire_task_result_to_host_task_result")
-        require(TaskExecutor, "_execute_internal", "run")
-        if executor_parameters() != ["host", "play_context", "loader", "shared_loader_obj", "final_q",
-                                     "variable_manager"]:
-            raise Unfit("TaskExecutor takes %s" % executor_parameters())
-        self.probe_class = self.conditional_probe_class()
 
     @staticmethod
     def conditional_probe_class():
@@ -651,14 +664,6 @@ def send_failure(exc):
         raise AnsibleError("Task result omitted due to queue send failure.") from exc
     except AnsibleError as error:
         return error
-
-
-def executor_parameters():
-    import inspect
-
-    from ansible.executor.task_executor import TaskExecutor
-
-    return list(inspect.signature(TaskExecutor.__init__).parameters)[1:]
 
 
 # The worker's part that the controller can do itself, per ansible-core release of TESTED_CORE.
