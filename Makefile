@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh clone:
 #   make demo   - set up .venv, start the embedded AWS emulator, deploy the stack (suffix demo)
-#   make test   - set up .venv, run the whole test suite (unit, emulator, molecule scenario)
+#   make test   - set up .venv and the older ansible-cores' venvs, run the whole test suite (unit, emulator,
+#                 molecule scenario, ansible-test and one stack run on every ansible-core of the support range)
 SHELL := /bin/bash
 # Python 3.13 (else 3.12) for the virtual environment: tools/find-python says what to install when none runs.
 PYTHON ?=
@@ -9,7 +10,17 @@ BIN := $(VENV)/bin
 SUFFIX ?= demo
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test venv teardown emulator-start emulator-stop emulator-status lint bench
+.PHONY: demo test venv core-range teardown emulator-start emulator-stop emulator-status lint bench
+
+# The support range is ansible-core 2.19 to 2.21. .venv has the newest (ansible 14.5.0 = core 2.21); each older
+# one gets its own virtual environment, .venv-core/<major.minor>, on the Python .venv was built on. The range is
+# stated once, in tests/requirements-core-range.txt (its ansible-core== lines; the suite reads the same file);
+# the other packages there take their versions from requirements.txt, passed as constraints (extras removed:
+# pip refuses them in constraints), so every shared pin stays in requirements.txt. amazon.aws and community.aws
+# are not installed again: each environment links .venv's ansible_collections (bundled by ansible 14.5.0).
+CORE_RANGE_FILE := tests/requirements-core-range.txt
+CORE_RANGE := $(shell sed -n 's/^ansible-core==//p' $(CORE_RANGE_FILE))
+CORE_VENVS := $(foreach version,$(CORE_RANGE),.venv-core/$(basename $(version))/bin/.installed)
 
 $(BIN)/.installed: requirements.txt requirements-awx.txt
 	@if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] < (3, 12))' 2>/dev/null; then \
@@ -22,10 +33,23 @@ $(BIN)/.installed: requirements.txt requirements-awx.txt
 
 venv: $(BIN)/.installed
 
+.venv-core/%/bin/.installed: $(CORE_RANGE_FILE) requirements.txt | $(BIN)/.installed
+	@python=$$($(BIN)/python -c 'import sys; print(sys._base_executable)') || exit 1; \
+	    echo "creating .venv-core/$* (ansible-core $(filter $*.%,$(CORE_RANGE))) with $$python"; \
+	    rm -rf .venv-core/$*; "$$python" -m venv .venv-core/$*
+	sed 's/\[[^]]*\]//' requirements.txt > .venv-core/$*/constraints.txt
+	.venv-core/$*/bin/python -m pip install --quiet --disable-pip-version-check -c .venv-core/$*/constraints.txt \
+	    ansible-core==$(filter $*.%,$(CORE_RANGE)) $$(sed -n '/^ansible-core==/d; s/[[:space:]]*#.*//; /^[A-Za-z]/p' $(CORE_RANGE_FILE))
+	ln -sfn "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ansible_collections" \
+	    "$$(.venv-core/$*/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ansible_collections"
+	touch $@
+
+core-range: $(CORE_VENVS)
+
 demo: venv emulator-start
 	$(BIN)/ansible-playbook site.yml -e suffix=$(SUFFIX)
 
-test: venv
+test: venv core-range
 	$(BIN)/python -m pytest
 
 teardown: venv

@@ -16,6 +16,31 @@ from tools.emulator.launcher import Emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
+# The ansible-core releases of the support range older than this venv's: `make test` builds .venv-core/<major.minor>
+# for each ansible-core== line of this file (see the Makefile).
+CORE_RANGE_FILE = REPO_ROOT / "tests" / "requirements-core-range.txt"
+CORE_VENVS = REPO_ROOT / ".venv-core"
+
+
+def core_range():
+    """{"2.19": bin directory, ...}: every ansible-core of the support range, oldest first, with the bin directory
+    of its virtual environment (.venv-core/<major.minor>/bin for the older ones, this venv's for the newest)."""
+    from ansible.release import __version__
+
+    older = re.findall(r"^ansible-core==(\d+\.\d+)\.", CORE_RANGE_FILE.read_text(), re.M)
+    found = {version: CORE_VENVS / version / "bin" for version in older}
+    found[".".join(__version__.split(".")[:2])] = VENV_BIN
+    return dict(sorted(found.items(), key=lambda item: tuple(int(part) for part in item[0].split("."))))
+
+
+def core_venv_bin(version):
+    """The bin directory of ansible-core <version>'s virtual environment; fails when `make test` has not built it."""
+    bin_dir = core_range()[version]
+    if not (bin_dir / "ansible-playbook").exists():
+        pytest.fail(
+            "no ansible-core %s environment at %s: `make core-range` (or `make test`) builds it" % (version, bin_dir)
+        )
+    return bin_dir
 
 
 def free_port():
@@ -33,13 +58,14 @@ def emulator(tmp_path_factory):
     instance.stop()
 
 
-def run_playbook(playbook, emulator, *args, inventory=None, env=None, timeout=900):
-    """Run ansible-playbook from the repository root against the emulator; returns CompletedProcess."""
-    command = [str(VENV_BIN / "ansible-playbook"), playbook, *args]
+def run_playbook(playbook, emulator, *args, inventory=None, env=None, timeout=900, venv_bin=VENV_BIN):
+    """Run ansible-playbook (of venv_bin: another ansible-core of the range) from the repository root against the
+    emulator; returns CompletedProcess."""
+    command = [str(Path(venv_bin) / "ansible-playbook"), playbook, *args]
     if inventory:
         command += ["-i", str(inventory)]
     run_env = dict(os.environ, TAP_EMULATOR_PORT=str(emulator.port), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    run_env["PATH"] = os.pathsep.join([str(VENV_BIN), run_env.get("PATH", "")])
+    run_env["PATH"] = os.pathsep.join([str(venv_bin), run_env.get("PATH", "")])
     # Playbook tests run on ansible-core's own linear strategy, as a user would if ansible-core dropped
     # third-party strategies; the molecule scenario, and tests (or a user) that set TAP_ACCELERATION=on, run the
     # project's accelerated one (README, Tests).
