@@ -41,7 +41,7 @@ def test_deploy_noop_and_teardown_on_the_oldest_core(emulator, tmp_path):
     run_log = tmp_path / "runs.log"
     torn_down = False
     try:
-        deploy = playbook("site.yml", "-v")
+        deploy = playbook("site.yml", "-vv")  # -vv: the ansible-core version
         run_log.write_text(deploy.stdout + deploy.stderr)
         clean_recap(deploy, "deploy on ansible-core %s" % OLDEST)
         assert "ansible-playbook [core %s." % OLDEST in deploy.stdout, deploy.stdout[:500]
