@@ -14,6 +14,8 @@ PATCH_MODULES = [
     "kms_key_arn",
     "dynamodb_table_id",
     "dynamodb_replicas",
+    "dynamodb_global_replication",
+    "elbv2_data_plane",
     "slow_states",  # last: it wraps dynamodb_replicas
 ]
 
