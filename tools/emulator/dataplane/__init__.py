@@ -50,8 +50,8 @@ def _elbv2_backend(arn):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "awselb/2.0"
-    sys_version = ""
+    def version_string(self):
+        return "awselb/2.0"
 
     def log_message(self, format, *args):  # noqa: A002 - BaseHTTPRequestHandler's signature
         pass
@@ -76,14 +76,9 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             status, headers, payload = lambda_target.error_response(500, "EmulatorError")
         self.send_response(status)
-        names = set()
         for name, value in headers:
-            if name.lower() in ("content-length", "connection", "transfer-encoding"):
-                continue
-            names.add(name.lower())
-            self.send_header(name, value)
-        if "date" not in names:
-            self.send_header("Date", self.date_time_string())
+            if name.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
+                self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-Tap-Data-Plane-Ms", "%.1f" % ((time.perf_counter() - started) * 1000))
         self.end_headers()

@@ -12,6 +12,7 @@ PATCH_MODULES = [
     "ec2_nat_gateway_tag_filters",
     "ec2_default_security_group_rules",
     "kms_key_arn",
+    "s3_policy_conditions",
     "dynamodb_table_id",
     "dynamodb_replicas",
     "dynamodb_global_replication",
