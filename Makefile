@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 SUFFIX ?= demo
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test venv teardown emulator-start emulator-stop emulator-status lint bench
+.PHONY: demo test venv verify teardown emulator-start emulator-stop emulator-status lint bench
 
 $(BIN)/.installed: requirements.txt requirements-awx.txt
 	@if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] < (3, 12))' 2>/dev/null; then \
@@ -27,6 +27,10 @@ demo: venv emulator-start
 
 test: venv
 	$(BIN)/python -m pytest
+
+# The stack's integration tests through the load balancers (playbooks/verify.yml), after make demo
+verify: venv
+	$(BIN)/ansible-playbook playbooks/verify.yml -e suffix=$(SUFFIX)
 
 teardown: venv
 	$(BIN)/ansible-playbook teardown.yml -e suffix=$(SUFFIX)
