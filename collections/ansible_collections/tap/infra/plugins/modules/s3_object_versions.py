@@ -14,7 +14,7 @@ short_description: Remove every version and delete marker of S3 objects
 version_added: 0.2.0
 description:
   - In a versioned bucket, deleting an object (M(amazon.aws.s3_object) O(amazon.aws.s3_object#module:mode=delobj))
-    only adds a delete marker: every earlier version stays, and is billed. This module removes every version and
+    only adds a delete marker; every earlier version stays, and is billed. This module removes every version and
     every delete marker of the given keys (C(ListObjectVersions), then C(DeleteObjects) by version id), so that
     nothing of them is left.
   - Only the exact keys given are touched (a listed version of another key sharing the prefix is not).
