@@ -26,8 +26,8 @@ def run(stack, playbook, *extra):
     # The project's default strategy (accelerated, as in the molecule scenario that runs this test).
     env = dict(os.environ, TAP_EMULATOR_PORT=str(urlsplit(stack.endpoint_url).port), ANSIBLE_NOCOLOR="1")
     command = [str(Path(sys.executable).parent / "ansible-playbook"), playbook, "-e", "suffix=" + stack.suffix, *extra]
-    if os.environ.get("TAP_INVENTORY"):
-        command += ["-i", os.environ["TAP_INVENTORY"]]
+    # Explicitly: under molecule the environment names molecule's own inventory.
+    command += ["-i", os.environ.get("TAP_INVENTORY", str(REPO_ROOT / "inventories" / "local" / "hosts.yml"))]
     return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
 
 
