@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 SUFFIX ?= demo
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test venv core-range teardown emulator-start emulator-stop emulator-status lint bench
+.PHONY: demo test venv core-range verify teardown emulator-start emulator-stop emulator-status lint bench
 
 # The support range is ansible-core 2.19 to 2.21. .venv has the newest (ansible 14.5.0 = core 2.21); each older
 # one gets its own virtual environment, .venv-core/<major.minor>, on the Python .venv was built on. The range is
@@ -51,6 +51,10 @@ demo: venv emulator-start
 
 test: venv core-range
 	$(BIN)/python -m pytest
+
+# The stack's integration tests through the load balancers (playbooks/verify.yml), after make demo
+verify: venv
+	$(BIN)/ansible-playbook playbooks/verify.yml -e suffix=$(SUFFIX)
 
 teardown: venv
 	$(BIN)/ansible-playbook teardown.yml -e suffix=$(SUFFIX)

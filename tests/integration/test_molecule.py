@@ -36,9 +36,11 @@ def test_molecule_default_scenario(tmp_path):
         subprocess.run([sys.executable, "-m", "tools.emulator", "stop"], cwd=REPO_ROOT, env=env, check=False)
     assert result.returncode == 0, output[-6000:]
     assert re.search(r"idempotence\]? ?:? Executed: Successful", output), "idempotence step did not pass"
-    # converge, idempotence and teardown each recap both region sites
+    # converge, idempotence, verify (playbooks/verify.yml) and teardown each recap both region sites
     recaps = re.findall(r"^(us-east-1|us-west-2)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=0", output, re.M)
-    assert len(recaps) == 6, recaps
+    assert len(recaps) == 8, recaps
+    # every check of playbooks/verify.yml passed (requests through the load balancers, reads of what they wrote)
+    assert re.search(r"^\s*(\d+) checks: \1 passed, 0 failed", output, re.M), "playbooks/verify.yml did not pass"
     assert [changed for _, changed in recaps[2:4]] == ["0", "0"], "second converge changed something"
     # the stack assertions ran, the secret-leak check included (TAP_RUN_LOG is set)
     assert re.search(r"msg: \d+ passed(, \d+ deselected)? in", output), "verify did not pass every stack assertion"

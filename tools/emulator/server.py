@@ -11,6 +11,10 @@ def main():
     parser.add_argument("--port", type=int, default=4566)
     args = parser.parse_args()
     patches.apply_all()
+    # The data plane: load balancers answer HTTP on loopback, their Lambda targets run (tools/emulator/dataplane).
+    from tools.emulator.dataplane import DATA_PLANE
+
+    DATA_PLANE.enable("http://%s:%d" % (args.host, args.port), host=args.host)
     from moto.server import main as moto_main
 
     moto_main(["--host", args.host, "--port", str(args.port)])

@@ -12,8 +12,11 @@ PATCH_MODULES = [
     "ec2_nat_gateway_tag_filters",
     "ec2_default_security_group_rules",
     "kms_key_arn",
+    "s3_policy_conditions",
     "dynamodb_table_id",
     "dynamodb_replicas",
+    "dynamodb_global_replication",
+    "elbv2_data_plane",
     "slow_states",  # last: it wraps dynamodb_replicas
 ]
 

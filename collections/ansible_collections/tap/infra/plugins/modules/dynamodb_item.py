@@ -1,0 +1,157 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: tap-infra maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: dynamodb_item
+short_description: Put, update or delete one item of a DynamoDB table
+version_added: 0.2.0
+description:
+  - Converges one item, found by its primary key, to a declared state.
+  - O(state=present) writes the item with C(PutItem) when it does not exist, and sets the attributes that differ
+    with C(UpdateItem) (C(SET)) when it does; attributes not named in O(attributes) are left alone.
+  - O(state=absent) deletes the item with C(DeleteItem) when it exists.
+  - Neither C(amazon.aws) nor C(community.aws) has a module for DynamoDB items.
+  - Values are given as plain YAML/JSON (strings, numbers, booleans, lists, maps) and converted with boto3's
+    C(TypeSerializer); the result gives the item back the same way.
+author:
+  - tap-infra maintainers (@tap-infra)
+options:
+  table:
+    description: The name (or ARN) of the table.
+    required: true
+    type: str
+  key:
+    description: The item's primary key, the partition key and (for a composite key) the sort key.
+    required: true
+    type: dict
+  attributes:
+    description: Attributes of the item besides the key (O(state=present)).
+    type: dict
+    default: {}
+  state:
+    description: V(present) writes the item, V(absent) deletes it.
+    choices: ['present', 'absent']
+    default: present
+    type: str
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+notes:
+  - The identity needs C(dynamodb:GetItem), and C(dynamodb:PutItem), C(dynamodb:UpdateItem) or
+    C(dynamodb:DeleteItem) on the table.
+  - Reads are strongly consistent (in the region of the module).
+"""
+
+EXAMPLES = r"""
+- name: Write an item
+  tap.infra.dynamodb_item:
+    table: tap-prod-table
+    key: {pk: "verify#1", sk: "crud"}
+    attributes: {step: put, count: 1}
+
+- name: Delete it
+  tap.infra.dynamodb_item:
+    table: tap-prod-table
+    key: {pk: "verify#1", sk: "crud"}
+    state: absent
+"""
+
+RETURN = r"""
+item:
+  description: The item after the run (as it would be in check mode); empty when it does not exist.
+  returned: always
+  type: dict
+  sample: {pk: "verify#1", sk: crud, step: put, count: 1}
+operation:
+  description: The write made (or that would be made in check mode) - V(put), V(update), V(delete) or V(none).
+  returned: always
+  type: str
+  sample: put
+"""
+
+from functools import partial
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
+from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.dynamodb import from_dynamodb
+from ansible_collections.tap.infra.plugins.module_utils.dynamodb import to_dynamodb
+
+
+class ItemManager:
+    """Converges one item; holds the (retrying) client and the check mode switch."""
+
+    def __init__(self, client, check_mode=False):
+        self.client = client
+        self.check_mode = check_mode
+
+    def get(self, table, key):
+        found = self.client.get_item(TableName=table, Key=to_dynamodb(key), ConsistentRead=True, aws_retry=True)
+        return from_dynamodb(found.get("Item"))
+
+    def ensure_present(self, table, key, attributes):
+        current = self.get(table, key)
+        wanted = dict(current or {}, **attributes)
+        wanted.update(key)
+        result = {"changed": False, "item": wanted, "operation": "none"}
+        if current is None:
+            result.update(changed=True, operation="put", diff={"before": {}, "after": wanted})
+            if not self.check_mode:
+                self.client.put_item(TableName=table, Item=to_dynamodb(wanted), aws_retry=True)
+            return result
+        changes = {name: value for name, value in attributes.items() if current.get(name) != value}
+        if not changes:
+            return result
+        result.update(changed=True, operation="update", diff={"before": current, "after": wanted})
+        if not self.check_mode:
+            names = {"#a%d" % i: name for i, name in enumerate(changes)}
+            values = {":v%d" % i: value for i, value in enumerate(changes.values())}
+            self.client.update_item(
+                TableName=table,
+                Key=to_dynamodb(key),
+                UpdateExpression="SET " + ", ".join("#a%d = :v%d" % (i, i) for i in range(len(changes))),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_dynamodb(values),
+                aws_retry=True,
+            )
+        return result
+
+    def ensure_absent(self, table, key):
+        current = self.get(table, key)
+        if current is None:
+            return {"changed": False, "item": {}, "operation": "none"}
+        if not self.check_mode:
+            self.client.delete_item(TableName=table, Key=to_dynamodb(key), aws_retry=True)
+        return {"changed": True, "item": {}, "operation": "delete", "diff": {"before": current, "after": {}}}
+
+
+def main():
+    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
+    argument_spec = dict(
+        table=dict(type="str", required=True),
+        key=dict(type="dict", required=True, no_log=False),
+        attributes=dict(type="dict", default={}),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    manager = ItemManager(module.client("dynamodb", retry_decorator=RETRY_DECORATOR), check_mode=module.check_mode)
+    table, key = module.params["table"], module.params["key"]
+    if module.params["state"] == "present":
+        ensure = partial(manager.ensure_present, table, key, module.params["attributes"])
+    else:
+        ensure = partial(manager.ensure_absent, table, key)
+    converge(module, ensure, "DynamoDB item %s of table %s could not be converged" % (key, table))
+
+
+if __name__ == "__main__":
+    main()
