@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import REPO_ROOT, emulator_inventory, play_recap, run_playbook
+from tests.conftest import REPO_ROOT, emulator_inventory, play_recap, project_deprecations, run_playbook
 
 pytestmark = pytest.mark.integration
 
@@ -29,6 +29,7 @@ def test_site_check_mode_previews_the_whole_stack_and_writes_nothing(emulator):
         assert host_counts["changed"] > 0, (host, host_counts)
     assert emulator_inventory(emulator) == before
     assert not outputs_file.exists()
+    assert project_deprecations(output) == []
 
 
 def test_teardown_check_mode_on_an_empty_account_changes_nothing(emulator):
@@ -44,3 +45,4 @@ def test_teardown_check_mode_on_an_empty_account_changes_nothing(emulator):
     for host, host_counts in counts.items():
         assert host_counts["failed"] == 0 and host_counts["changed"] == 0, (host, host_counts)
     assert emulator_inventory(emulator) == before
+    assert project_deprecations(output) == []

@@ -1,6 +1,7 @@
 """The collection and the playbooks meet the quality gates of a published collection."""
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -11,6 +12,13 @@ from tests.conftest import REPO_ROOT, VENV_BIN
 COLLECTION = REPO_ROOT / "collections" / "ansible_collections" / "tap" / "infra"
 MODULES = sorted(path.stem for path in (COLLECTION / "plugins" / "modules").glob("*.py") if path.stem != "__init__")
 ROLES = sorted(path.name for path in (REPO_ROOT / "roles").iterdir() if path.is_dir())
+# Python the controller or a managed node loads: the collection's plugins and the project's strategy.
+PLUGIN_SOURCES = sorted(list((COLLECTION / "plugins").rglob("*.py")) + list((REPO_ROOT / "plugins").rglob("*.py")))
+# Modules of ansible-core whose import is deprecated (2.20): the run would print a deprecation warning.
+DEPRECATED_IMPORT = re.compile(
+    r"ansible\.module_utils\.(_text|common\._collections_compat)\b"
+    r"|from\s+ansible\.module_utils(\.common)?\s+import\s+[^\n]*\b(_text|_collections_compat)\b"
+)
 
 
 def run(*command, cwd=REPO_ROOT):
@@ -24,6 +32,11 @@ def test_ansible_doc_renders_every_module(module):
     result = run(str(VENV_BIN / "ansible-doc"), "tap.infra.%s" % module)
     assert result.returncode == 0, result.stderr
     assert "EXAMPLES:" in result.stdout and "RETURN VALUES:" in result.stdout
+
+
+def test_no_plugin_imports_a_deprecated_core_module():
+    found = [str(path.relative_to(REPO_ROOT)) for path in PLUGIN_SOURCES if DEPRECATED_IMPORT.search(path.read_text())]
+    assert PLUGIN_SOURCES and found == []
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -25,6 +25,7 @@ from tests.conftest import (
     emulator_inventory_detailed,
     free_port,
     play_recap,
+    project_deprecations,
     run_playbook,
     run_stack_tests,
 )
@@ -394,6 +395,13 @@ def test_storm_ends_where_a_fault_free_run_ends(runs):
     (runs["workdir"] / "storm-state.json").write_text(json.dumps(storm_state, indent=1, sort_keys=True, default=str))
     for kind in sorted(calm_state):
         assert storm_state[kind] == calm_state[kind], kind
+
+
+def test_no_run_prints_a_deprecation_warning_of_the_project(runs):
+    """Deploy, no-op re-run and teardown, the whole stack in both regions: every deprecation warning printed is
+    one the project cannot act on (tests/conftest.py, FOREIGN_DEPRECATIONS)."""
+    for name in ("calm", "storm", "noop", "teardown"):
+        assert project_deprecations(runs[name].stdout + runs[name].stderr) == [], name
 
 
 def test_storm_teardown_survives_faults_and_leaves_nothing(runs):
