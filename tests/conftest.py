@@ -453,9 +453,6 @@ FOREIGN_DEPRECATIONS = (
     # ansible-core 2.20 (community.aws#2476); amazon.aws 11 has no such module, only the lookup the project uses
     # to read the secret. The project's own code imports nothing from there (test_collection_quality.py).
     (r"Importing 'to_bytes' from 'ansible\.module_utils\._text' is deprecated", ("community.aws", "11.2.0")),
-    # ansible-core 2.19's ssh-agent support imports DSA, which recent cryptography releases deprecate (a Python
-    # warning at start-up).
-    (r"CryptographyDeprecationWarning: DSA is deprecated", None),
 )
 DEPRECATION_LINE = re.compile(r"^.*(?:\[DEPRECATION WARNING\]|DeprecationWarning).*$", re.M)
 
