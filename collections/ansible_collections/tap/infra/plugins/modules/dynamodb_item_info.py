@@ -46,6 +46,10 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - The identity needs C(dynamodb:GetItem) or C(dynamodb:Query) on the table.
+  - Why it exists - neither C(amazon.aws) nor C(community.aws) has a module (or lookup) that reads DynamoDB items;
+    C(community.aws.dynamodb_table_info) describes a table only. It reads in any region of a global table, which
+    is how C(playbooks/verify.yml) sees replication. The project can drop it when an item read module is published
+    in C(amazon.aws) or C(community.aws).
 """
 
 EXAMPLES = r"""
