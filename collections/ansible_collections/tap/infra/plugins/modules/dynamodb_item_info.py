@@ -67,6 +67,11 @@ EXAMPLES = r"""
   tap.infra.dynamodb_item_info:
     table: tap-prod-table
     partition_key: {pk: "verify#1"}
+  register: partition
+
+- name: How many there are
+  ansible.builtin.debug:
+    msg: "{{ partition.query_items | length }} item(s)"
 """
 
 RETURN = r"""
@@ -75,8 +80,10 @@ item:
   returned: when O(key) is given
   type: dict
   sample: {pk: "verify#1", sk: crud, step: put}
-items:
-  description: The items of the partition, in sort key order.
+query_items:
+  description:
+    - The items of the partition, in sort key order.
+    - Not named C(items), which Jinja's dot notation would take for the method of a dict.
   returned: when O(partition_key) is given
   type: list
   elements: dict
@@ -110,7 +117,7 @@ def read(client, params):
     items = paginated(client, "query", "Items", TableName=table, KeyConditionExpression=condition,
                       ExpressionAttributeNames=names, ExpressionAttributeValues=to_dynamodb(values),
                       ConsistentRead=consistent)
-    return {"changed": False, "items": [from_dynamodb(i) for i in items]}
+    return {"changed": False, "query_items": [from_dynamodb(i) for i in items]}
 
 
 def main():
