@@ -2,10 +2,11 @@
 
 import statistics
 
-PHASES = ("plan", "deploy", "noop", "teardown")
+PHASES = ("plan", "deploy", "verify", "noop", "teardown")
 PHASE_TITLES = {
     "plan": "check-mode plan, empty account",
     "deploy": "deploy from scratch",
+    "verify": "verify (requests through the load balancers)",
     "noop": "no-op re-run",
     "noop_off": "no-op re-run, acceleration off",
     "teardown": "teardown",
@@ -256,7 +257,9 @@ def render(results):
         "## Definitions",
         "",
         "- **plan**: `site.yml --check --diff` on an empty account; **deploy**: `site.yml` from scratch; **no-op**:",
-        "  `site.yml` again on the deployed stack (changed must be 0); **teardown**: `teardown.yml`.",
+        "  `site.yml` again on the deployed stack (changed must be 0); **teardown**: `teardown.yml`; **verify**:",
+        "  `playbooks/verify.yml` on the deployed stack, after the deploy and before the no-op (its *changed* are its",
+        "  own probe items and objects, written and removed; the no-op after it still changes nothing).",
         "- **API calls** are counted at a recording proxy between Ansible and the emulator",
         "  (`tools/emulator/proxy.py`): *reads* are Describe/Get/List/Head/BatchGet/Query/Scan actions and S3",
         "  GET/HEAD, *writes* everything else.",

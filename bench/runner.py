@@ -1,9 +1,9 @@
-"""Run the benchmark: deploy, no-op re-run, check-mode plan and teardown over 1, 2 and 4 regions on the
+"""Run the benchmark: deploy, verify, no-op re-run, check-mode plan and teardown over 1, 2 and 4 regions on the
 instant emulator, acceleration on vs off, the same phases with an AWS-like latency on every API call, and
 deploy/teardown of 1, 2 and 4 regions in slow-AWS mode next to their critical-path bounds. Every run gets its
 own emulator (and call-recording proxy) on free ports.
 
-    python -m bench [--repeat N | --quick] [--regions 1,2,4] [--phases plan,deploy,noop,teardown]
+    python -m bench [--repeat N | --quick] [--regions 1,2,4] [--phases plan,deploy,verify,noop,teardown]
                     [--no-accel-off] [--latency S] [--latency-repeat N] [--no-slow] [--slow-spec SPEC]
                     [--slow-repeat N] [--slow-regions 1,2,4] [--keep] [--output docs/BENCHMARKS.md]
                     [--json .tap/bench/results.json]
@@ -285,7 +285,7 @@ def run_instant(count, phases, repeat, accel_off, workroot, keep_going=True, lat
             before = emulator_inventory(stack.emulator, regions)
             if "plan" in phases:
                 add("plan", stack.playbook("site.yml", inventory, suffix, "--check", "--diff"))
-            needs_stack = {"deploy", "noop", "teardown"} & set(phases) or accel_off
+            needs_stack = {"deploy", "verify", "noop", "teardown"} & set(phases) or accel_off
             if not needs_stack:
                 continue
             deployed = stack.playbook("site.yml", inventory, suffix)
@@ -294,6 +294,8 @@ def run_instant(count, phases, repeat, accel_off, workroot, keep_going=True, lat
             if deployed["rc"] != 0 and not keep_going:
                 continue
             entry["resources"] = managed_resources(stack, regions, before)
+            if "verify" in phases:  # after the deploy, before the no-op (which then shows verify left no trace)
+                add("verify", stack.playbook("playbooks/verify.yml", inventory, suffix))
             # on the same deployed stack; the order alternates between repeats (no order effect in the median)
             noops = [("noop", True)] if "noop" in phases else []
             if accel_off:
@@ -307,8 +309,9 @@ def run_instant(count, phases, repeat, accel_off, workroot, keep_going=True, lat
 
 
 def remove_local_artifacts(suffix):
-    """The controller-side files a run of `suffix` leaves (outputs file, Lambda zips)."""
+    """The controller-side files a run of `suffix` leaves (outputs and verify files, Lambda zips)."""
     (REPO_ROOT / "outputs" / ("%s.json" % suffix)).unlink(missing_ok=True)
+    (REPO_ROOT / "outputs" / ("%s.verify.json" % suffix)).unlink(missing_ok=True)
     for path in (REPO_ROOT / ".tap" / "build").glob("tap-%s-*" % suffix):
         path.unlink(missing_ok=True)
 

@@ -1,6 +1,8 @@
 """Under API faults the stack converges to the same end state as a fault-free run, and neither deploy
 nor teardown touches anything that is not its own; every API call it makes is allowed by the deployer
-policy (docs/deployer-policy.json), which grants nothing the stack does not use.
+policy (docs/deployer-policy.json), which grants nothing the stack does not use. Every API call of
+playbooks/verify.yml (run once on the calm stack, fault-free, at the end) is allowed by the verifier policy
+(docs/verifier-policy.json), which likewise grants nothing verify does not use.
 
 One emulator and one deployment for the module: suffix `calm` deployed fault-free, look-alike
 resources created by hand, then suffix `storm` deployed, re-run and torn down through the fault proxy
@@ -41,6 +43,7 @@ FAULTS = {"seed": 20261125, "throttle": 0.10, "server_error": 0.02, "drop": 0.01
 CONTROLLER_RETRIES = {"AWS_RETRY_MODE": "standard", "AWS_MAX_ATTEMPTS": "10"}
 OTHER = "other"  # the Environment of the tagged look-alikes
 POLICY_FILE = REPO_ROOT / "docs" / "deployer-policy.json"
+VERIFIER_POLICY_FILE = REPO_ROOT / "docs" / "verifier-policy.json"
 
 
 def client(emulator, service, region="us-east-1"):
@@ -341,6 +344,16 @@ def runs(tmp_path_factory):
         found["after"] = emulator_inventory_detailed(emulator)
         for name in ("before", "after"):
             (workdir / ("%s.json" % name)).write_text(json.dumps(found[name], default=str))
+        # playbooks/verify.yml on calm (deployed fault-free, not touched since) through a fault-free recording proxy:
+        # every AWS call verify makes, for the verifier policy. After the "after" inventory: verify removes what it
+        # writes, but the neighbours' comparison does not depend on it.
+        found["verify_record"] = workdir / "verify-calls.jsonl"
+        with FaultProxy(emulator.url, record=str(found["verify_record"])) as proxy:
+            via_proxy = dict(accelerated, TAP_EMULATOR_PORT=str(proxy.port))
+            found["verify"] = timed(
+                "calm verify",
+                lambda: run_playbook("playbooks/verify.yml", emulator, "-e", "suffix=calm", env=via_proxy, timeout=900),
+            )
         yield found
     finally:
         found["durations"]["module"] = round(time.monotonic() - started, 1)
@@ -348,6 +361,8 @@ def runs(tmp_path_factory):
         (workdir / "summary.json").write_text(json.dumps(summary, indent=2))
         emulator.stop()
         (REPO_ROOT / "outputs" / "calm.json").unlink(missing_ok=True)
+        for name in ("calm.verify.json", "storm.verify.json"):  # verify's reports (storm's: tests/stack's verify test)
+            (REPO_ROOT / "outputs" / name).unlink(missing_ok=True)
 
 
 def assert_clean(result, what):
@@ -434,3 +449,49 @@ def test_the_deployer_policy_allows_every_call_and_nothing_else(runs):
     assert sorted(seen - granted) == [], "calls the policy does not allow"
     assert sorted(granted - seen - set(IMPLIED_ACTIONS) - set(REPAIR_ACTIONS)) == [], "actions granted but never used"
     assert set(IMPLIED_ACTIONS) <= granted and set(REPAIR_ACTIONS) <= granted
+
+
+# --- the verifier policy: every call of playbooks/verify.yml -------------------------------------------------
+
+# Actions the verifier policy grants that are no API call of their own (docs/deployer-policy.md, "The verifier").
+VERIFIER_IMPLIED_ACTIONS = {
+    "kms:Decrypt": "S3 GetObject of an SSE-KMS object; Secrets Manager GetSecretValue of the DB secret",
+    "kms:GenerateDataKey": "S3 PutObject with SSE-KMS under the site's key",
+    "s3:DeleteObjectVersion": "DeleteObjects with version ids (tap.infra.s3_object_versions)",
+}
+# Verify's calls that AWS cannot scope to a resource: the only actions granted on "*".
+VERIFIER_UNSCOPED = {
+    "iam:ListAccountAliases",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeTags",
+    "kms:ListAliases",
+    "cloudwatch:DescribeAlarms",
+}
+
+
+def test_verify_passes_on_the_calm_stack(runs):
+    result = runs["verify"]
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert re.search(r"^\s*(\d+) checks: \1 passed, 0 failed", result.stdout, re.M), result.stdout[-6000:]
+
+
+def test_the_verifier_policy_allows_every_verify_call_and_nothing_else(runs):
+    policy = json.loads(VERIFIER_POLICY_FILE.read_text())
+    granted = policy_actions(policy)
+    calls = load_calls(runs["verify_record"])
+    seen = {iam_action(call) for call in calls} - UNAUTHORISED_CALLS
+    # the recording holds verify's writes, its reads in the replica regions and the controller's secret lookup
+    assert {"dynamodb:PutItem", "s3:PutObject", "secretsmanager:GetSecretValue"} <= seen, sorted(seen)
+    assert {call["region"] for call in calls if call["service"] == "dynamodb"} == set(SITES.values())
+    assert sorted(seen - granted) == [], "verify calls the policy does not allow"
+    assert sorted(granted - seen - set(VERIFIER_IMPLIED_ACTIONS)) == [], "actions granted but never used"
+    assert set(VERIFIER_IMPLIED_ACTIONS) <= granted
+    for statement in policy["Statement"]:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if resources == ["*"]:
+            assert set(statement["Action"]) <= VERIFIER_UNSCOPED, statement["Sid"]
+        elif any(resource.startswith("arn:aws:kms:") for resource in resources):
+            # keys have random ids: only the project's keys, by their tag
+            assert statement["Condition"]["StringEquals"]["aws:ResourceTag/Project"] == "tap-infra", statement["Sid"]
+        else:
+            assert all(re.search(r"[:/]tap[-/]", resource) for resource in resources), statement["Sid"]

@@ -196,3 +196,44 @@ def test_the_strategy_line_of_each_run_is_recorded():
     }
     assert runner.strategy_states(results, True) == ["accelerations active: a", "accelerations active: a; switched off: b"]
     assert runner.strategy_states(results, False) == ["plain linear (TAP_ACCELERATION=off)"]
+
+
+def test_the_verify_phase_is_reported_between_deploy_and_the_no_op():
+    results = {
+        "machine": {},
+        "cpus": 2,
+        "instant": {
+            str(count): {
+                "resources": 50 * count,
+                "phases": {
+                    "deploy": [sample(100 * count, calls=900 * count, reads=600 * count)],
+                    "verify": [sample(20, calls=50, reads=40, changed=7, emulator=2),
+                               sample(24, calls=50, reads=40, changed=7, emulator=2)]
+                    if count == 1
+                    else [sample(30, cpu=3, calls=100 * count, reads=80 * count, changed=15, emulator=4)],
+                    "noop": [sample(40 * count, calls=150 * count, reads=140 * count)],
+                },
+            }
+            for count in (1, 2, 4)
+        },
+        "latency": {"seconds": 0.05, "regions": {"2": {"resources": 100, "phases": {"verify": [sample(45, changed=15)]}}}},
+        "slow": {"skipped": "--no-slow"},
+    }
+    text = report.render(results)
+    assert "**verify**" in text and "playbooks/verify.yml" in text
+    # medians of 20 and 24 s; 40 reads over 50 resources; verify's own probes changed
+    assert "| 1 | verify (requests through the load balancers) | 22 | 4 | 1 | 2 | 50 | 40 | 10 | 0.80 | 7 | 2/2 |" in text
+    assert "| 4 | verify (requests through the load balancers) | 30 | - | 3 | 4 | 400 | 320 | 80 | 1.60 | 15 | 1/1 |" in text
+    instant = text.split("## Instant emulator")[1].split("## With AWS-like latency")[0]
+    for count in ("1", "2", "4"):
+        rows = [line.split(" | ")[1] for line in instant.splitlines() if line.startswith("| %s | " % count)]
+        assert rows == ["deploy from scratch", "verify (requests through the load balancers)", "no-op re-run"], rows
+    # scaling and CPU floor relative to 1 region; the latency series has its verify row
+    assert "| verify (requests through the load balancers) | 22 (1.00x) | 30 (1.36x) | 30 (1.36x) |" in text
+    assert "| verify (requests through the load balancers) | 22 / 1.5 (7%) | 30 / 3.5 (12%) | 30 / 3.5 (12%) | 0.16x |" in text
+    assert "| 2 | verify (requests through the load balancers) | 45 | - | 1 | - | - | - | - | - | 15 | 1/1 |" in text
+
+
+def test_verify_is_a_phase_of_the_command_line():
+    assert "verify" in runner.parse_args([]).phase_list
+    assert runner.parse_args(["--phases", "deploy,verify"]).phase_list == ["deploy", "verify"]

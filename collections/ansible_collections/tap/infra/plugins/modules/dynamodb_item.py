@@ -48,6 +48,10 @@ notes:
   - The identity needs C(dynamodb:GetItem), and C(dynamodb:PutItem), C(dynamodb:UpdateItem) or
     C(dynamodb:DeleteItem) on the table.
   - Reads are strongly consistent (in the region of the module).
+  - Why it exists - neither C(amazon.aws) nor C(community.aws) has a module that writes or deletes a DynamoDB item
+    (C(community.aws.dynamodb_table) manages tables only), and the C(aws dynamodb) CLI is not idempotent and needs
+    the typed attribute-value syntax. The project can drop it when an item module (with check mode) is published
+    in C(amazon.aws) or C(community.aws).
 """
 
 EXAMPLES = r"""

@@ -46,6 +46,10 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - The identity needs C(dynamodb:GetItem) or C(dynamodb:Query) on the table.
+  - Why it exists - neither C(amazon.aws) nor C(community.aws) has a module (or lookup) that reads DynamoDB items;
+    C(community.aws.dynamodb_table_info) describes a table only. It reads in any region of a global table, which
+    is how C(playbooks/verify.yml) sees replication. The project can drop it when an item read module is published
+    in C(amazon.aws) or C(community.aws).
 """
 
 EXAMPLES = r"""
@@ -63,6 +67,11 @@ EXAMPLES = r"""
   tap.infra.dynamodb_item_info:
     table: tap-prod-table
     partition_key: {pk: "verify#1"}
+  register: partition
+
+- name: How many there are
+  ansible.builtin.debug:
+    msg: "{{ partition.query_items | length }} item(s)"
 """
 
 RETURN = r"""
@@ -71,8 +80,10 @@ item:
   returned: when O(key) is given
   type: dict
   sample: {pk: "verify#1", sk: crud, step: put}
-items:
-  description: The items of the partition, in sort key order.
+query_items:
+  description:
+    - The items of the partition, in sort key order.
+    - Not named C(items), which Jinja's dot notation would take for the method of a dict.
   returned: when O(partition_key) is given
   type: list
   elements: dict
@@ -106,7 +117,7 @@ def read(client, params):
     items = paginated(client, "query", "Items", TableName=table, KeyConditionExpression=condition,
                       ExpressionAttributeNames=names, ExpressionAttributeValues=to_dynamodb(values),
                       ConsistentRead=consistent)
-    return {"changed": False, "items": [from_dynamodb(i) for i in items]}
+    return {"changed": False, "query_items": [from_dynamodb(i) for i in items]}
 
 
 def main():

@@ -41,6 +41,11 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - The identity needs C(s3:ListBucketVersions) on the bucket and C(s3:DeleteObjectVersion) on the objects.
+  - Why it exists - it complements M(amazon.aws.s3_object), whose O(amazon.aws.s3_object#module:mode=delobj) deletes
+    without a version id (in a versioned bucket, a delete marker) even when O(amazon.aws.s3_object#module:version)
+    is given (amazon.aws 11.4); only
+    M(amazon.aws.s3_bucket) with O(amazon.aws.s3_bucket#module:force=true) removes versions, and only of the whole
+    bucket while deleting it. The project can drop it when M(amazon.aws.s3_object) can delete every version of a key.
 """
 
 EXAMPLES = r"""

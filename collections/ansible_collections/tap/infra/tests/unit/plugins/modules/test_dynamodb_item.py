@@ -77,7 +77,7 @@ def test_info_get_and_query():
         one = read(client, params)
         many = read(client, dict(params, key=None, partition_key={"pk": "verify#1"}))
     assert one["item"] == dict(KEY, n=2.5)
-    assert many["items"] == [dict(KEY, n=3)]
+    assert many["query_items"] == [dict(KEY, n=3)]
 
 
 def test_s3_object_versions_removes_versions_and_delete_markers_of_the_exact_keys():
