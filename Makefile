@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh clone:
 #   make demo   - set up .venv, start the embedded AWS emulator, deploy the stack (suffix demo)
-#   make test   - set up .venv and the older ansible-cores' venvs, run the whole test suite (unit, emulator,
-#                 molecule scenario, ansible-test and one stack run on every ansible-core of the support range)
+#   make test   - set up .venv, the older ansible-cores' venvs and .venv-localstack, run the whole test suite (unit,
+#                 emulator, molecule scenarios (LocalStack's among them), ansible-test and one stack run on every
+#                 ansible-core of the support range)
 SHELL := /bin/bash
 # Python 3.13 (else 3.12) for the virtual environment: tools/find-python says what to install when none runs.
 PYTHON ?=
@@ -10,7 +11,7 @@ BIN := $(VENV)/bin
 SUFFIX ?= demo
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test venv core-range verify teardown emulator-start emulator-stop emulator-status lint bench
+.PHONY: demo test venv core-range localstack-venv verify teardown emulator-start emulator-stop emulator-status lint bench
 
 # The support range is ansible-core 2.19 to 2.21. .venv has the newest (ansible 14.5.0 = core 2.21); each older
 # one gets its own virtual environment, .venv-core/<major.minor>, on the Python .venv was built on. The range is
@@ -46,10 +47,20 @@ venv: $(BIN)/.installed
 
 core-range: $(CORE_VENVS)
 
+# localstack-core (the localstack molecule scenario without Docker, tools/localstack) in its own environment, on
+# the Python .venv was built on; every package pinned in requirements-localstack.txt.
+.venv-localstack/bin/.installed: requirements-localstack.txt | $(BIN)/.installed
+	@python=$$($(BIN)/python -c 'import sys; print(sys._base_executable)') || exit 1; \
+	    echo "creating .venv-localstack with $$python"; rm -rf .venv-localstack; "$$python" -m venv .venv-localstack
+	.venv-localstack/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-localstack.txt
+	touch $@
+
+localstack-venv: .venv-localstack/bin/.installed
+
 demo: venv emulator-start
 	$(BIN)/ansible-playbook site.yml -e suffix=$(SUFFIX)
 
-test: venv core-range
+test: venv core-range localstack-venv
 	$(BIN)/python -m pytest
 
 # The stack's integration tests through the load balancers (playbooks/verify.yml), after make demo

@@ -61,6 +61,7 @@ def sites_ids(stack):
 
 
 @pytest.mark.present
+@pytest.mark.concerns("cloudwatch")
 def test_dashboard_shows_every_site(stack):
     body = json.loads(get_dashboard(stack)["DashboardBody"])
     widgets = {widget["properties"]["title"]: widget for widget in body["widgets"] if widget["type"] == "metric"}
@@ -80,6 +81,7 @@ def test_dashboard_shows_every_site(stack):
 
 
 @pytest.mark.present
+@pytest.mark.concerns("cloudwatch")
 def test_alarms_of_every_site(stack):
     for site in stack.sites:
         check_site_alarms(stack, site)
@@ -90,7 +92,9 @@ def check_site_alarms(stack, site):
     topic = topic_arn(stack, site)
     assert topic, "no alarm topic %s in %s" % (names["alarm_topic"], site["aws_region"])
     found = alarms(stack, site)
-    assert sorted(found) == sorted(ALARM_KINDS)
+    # the load balancer's ARN suffix comes from lambda_alb's run: without it, no ALB alarm (roles/cloudwatch)
+    kinds = [kind for kind in ALARM_KINDS if kind != "alb-5xx" or "lambda_alb" in stack.concerns]
+    assert sorted(found) == sorted(kinds)
 
     for alarm in found.values():
         assert alarm["AlarmActions"] == [topic], alarm["AlarmName"]
@@ -116,7 +120,14 @@ def check_site_alarms(stack, site):
     assert len(returning) == 1 and "m1" in returning[0]["Expression"] and "m2" in returning[0]["Expression"]
     assert (throttles["Threshold"], throttles["ComparisonOperator"]) == (1.0, "GreaterThanOrEqualToThreshold")
 
-    five_xx = found["alb-5xx"]
+    cpu = found["rds-cpu"]
+    assert (cpu["Namespace"], cpu["MetricName"], cpu["Statistic"]) == ("AWS/RDS", "CPUUtilization", "Average")
+    assert dims(cpu) == {"DBInstanceIdentifier": names["db_instance"]}
+    assert (cpu["Period"], cpu["Threshold"], cpu["ComparisonOperator"]) == (300, 80.0, "GreaterThanThreshold")
+
+    five_xx = found.get("alb-5xx")
+    if five_xx is None:
+        return
     arn_suffix = alb(stack, site)["LoadBalancerArn"].split(":loadbalancer/")[1]
     stats = [query["MetricStat"] for query in five_xx["Metrics"] if "MetricStat" in query]
     assert sorted(stat["Metric"]["MetricName"] for stat in stats) == [
@@ -126,11 +137,6 @@ def check_site_alarms(stack, site):
     for stat in stats:
         assert dims(stat["Metric"]) == {"LoadBalancer": arn_suffix}
         assert (stat["Stat"], stat["Period"]) == ("Sum", 300)
-
-    cpu = found["rds-cpu"]
-    assert (cpu["Namespace"], cpu["MetricName"], cpu["Statistic"]) == ("AWS/RDS", "CPUUtilization", "Average")
-    assert dims(cpu) == {"DBInstanceIdentifier": names["db_instance"]}
-    assert (cpu["Period"], cpu["Threshold"], cpu["ComparisonOperator"]) == (300, 80.0, "GreaterThanThreshold")
 
 
 @pytest.mark.present
@@ -142,22 +148,36 @@ def test_outputs_file_matches_aws(stack):
     assert "password" not in text.lower()
     primary = primary_site(stack)
 
+    concerns = stack.concerns
     for site in stack.sites:
         names = stack.names(site["host"])
         region = site["aws_region"]
         entry = outputs[site["host"]]
         assert entry["region"] == region
-
-        stack.client("s3", region).head_bucket(Bucket=entry["bucket_name"])
-        assert entry["bucket_name"] == names["bucket"]
-        assert entry["table_name"] == stack.names(primary["host"])["table"]
-        stack.client("dynamodb", region).describe_table(TableName=entry["table_name"])
-        assert entry["alb_dns_name"] == alb(stack, site)["DNSName"]
-        instance = stack.client("rds", region).describe_db_instances(DBInstanceIdentifier=names["db_instance"])
-        assert entry["rds_endpoint_address"] == instance["DBInstances"][0]["Endpoint"]["Address"]
-        secret = stack.client("secretsmanager", region).describe_secret(SecretId=names["db_secret"])
-        assert entry["db_secret_arn"] == secret["ARN"]
-        assert entry["alarm_topic_arn"] == topic_arn(stack, site)
+        # a concern that did not run is not read back (playbooks/outputs.yml): its outputs are null
+        if "kms_s3" in concerns:
+            stack.client("s3", region).head_bucket(Bucket=entry["bucket_name"])
+            assert entry["bucket_name"] == names["bucket"]
+        else:
+            assert entry["bucket_name"] is None
+        if "dynamodb_global" in concerns:
+            assert entry["table_name"] == stack.names(primary["host"])["table"]
+            stack.client("dynamodb", region).describe_table(TableName=entry["table_name"])
+        if "lambda_alb" in concerns:
+            assert entry["alb_dns_name"] == alb(stack, site)["DNSName"]
+        else:
+            assert (entry["alb_dns_name"], entry["alb_url"]) == (None, None)
+        if "rds" in concerns:
+            instance = stack.client("rds", region).describe_db_instances(DBInstanceIdentifier=names["db_instance"])
+            assert entry["rds_endpoint_address"] == instance["DBInstances"][0]["Endpoint"]["Address"]
+            secret = stack.client("secretsmanager", region).describe_secret(SecretId=names["db_secret"])
+            assert entry["db_secret_arn"] == secret["ARN"]
+        else:
+            assert (entry["rds_endpoint_address"], entry["db_secret_arn"]) == (None, None)
+        if "cloudwatch" in concerns:
+            assert entry["alarm_topic_arn"] == topic_arn(stack, site)
+        else:
+            assert entry["alarm_topic_arn"] is None
         assert entry["dashboard_url"] == (
             "https://{r}.console.aws.amazon.com/cloudwatch/home?region={r}#dashboards:name={n}".format(
                 r=primary["aws_region"], n=names["dashboard"]
@@ -169,6 +189,7 @@ def test_outputs_file_matches_aws(stack):
 
 
 @pytest.mark.absent
+@pytest.mark.concerns("cloudwatch")
 def test_no_dashboard_left(stack):
     with pytest.raises(ClientError) as error:
         get_dashboard(stack)
@@ -176,6 +197,7 @@ def test_no_dashboard_left(stack):
 
 
 @pytest.mark.absent
+@pytest.mark.concerns("cloudwatch")
 def test_no_alarm_or_topic_left(stack):
     for site in stack.sites:
         assert alarms(stack, site) == {}, site["host"]

@@ -5,6 +5,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
+pytestmark = pytest.mark.concerns("dynamodb_global")
+
 
 def table_name(stack):
     return stack.names(stack.primary["host"])["table"]

@@ -5,6 +5,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
+pytestmark = pytest.mark.concerns("kms_s3")
+
 
 def _key(stack, site):
     kms = stack.client("kms", site["aws_region"])

@@ -12,6 +12,8 @@ from urllib.parse import unquote
 
 import pytest
 
+pytestmark = pytest.mark.concerns("lambda_alb")
+
 ELB_PRINCIPAL = "elasticloadbalancing.amazonaws.com"
 
 

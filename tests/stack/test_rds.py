@@ -10,6 +10,8 @@ from botocore.exceptions import ClientError
 
 from tests.stack.checks import files_containing
 
+pytestmark = pytest.mark.concerns("rds")
+
 
 def _instance(stack, site):
     rds = stack.client("rds", site["aws_region"])

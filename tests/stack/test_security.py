@@ -71,6 +71,7 @@ def _policy_documents(stack):
 
 
 @pytest.mark.present
+@pytest.mark.concerns("lambda_alb")
 def test_no_policy_of_the_stack_grants_wildcards(stack):
     problems = []
     for where, document in _policy_documents(stack):
@@ -93,6 +94,7 @@ def _bucket_region(stack, name):
 
 
 @pytest.mark.present
+@pytest.mark.concerns("kms_s3")
 def test_every_bucket_of_the_suffix_is_tls_only_and_blocks_public_access(stack):
     for name in _buckets(stack):
         s3 = stack.client("s3", _bucket_region(stack, name))
@@ -139,6 +141,7 @@ def _key_arn(stack, region, key_id):
 
 
 @pytest.mark.present
+@pytest.mark.concerns("kms_s3")
 def test_every_bucket_is_encrypted_with_a_key_of_the_stack(stack):
     for name in _buckets(stack):
         region = _bucket_region(stack, name)
@@ -150,6 +153,7 @@ def test_every_bucket_is_encrypted_with_a_key_of_the_stack(stack):
 
 
 @pytest.mark.present
+@pytest.mark.concerns("rds")
 def test_every_db_instance_and_secret_is_encrypted_with_a_key_of_the_stack(stack):
     for site in stack.sites:
         region = site["aws_region"]
@@ -176,6 +180,7 @@ def test_every_db_instance_and_secret_is_encrypted_with_a_key_of_the_stack(stack
 
 
 @pytest.mark.present
+@pytest.mark.concerns("dynamodb_global")
 def test_the_table_and_every_replica_are_encrypted_with_a_key_of_the_stack_in_their_region(stack):
     table = stack.names(stack.primary["host"])["table"]
     for region in stack.regions:
@@ -196,6 +201,7 @@ def _route_tables_of(ec2, subnet_id, vpc_id):
 
 
 @pytest.mark.present
+@pytest.mark.concerns("vpc", "rds")
 def test_the_db_is_private_isolated_and_reachable_only_from_the_application_group(stack):
     """Not publicly accessible; its subnets have no route out (no internet or NAT gateway); its security group
     admits only the DB port, only from the DB client security group (no CIDR)."""

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+pytestmark = pytest.mark.concerns("vpc", "rds", "dynamodb_global", "kms_s3", "lambda_alb", "cloudwatch")
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ELB_PRINCIPAL = "elasticloadbalancing.amazonaws.com"
 

@@ -1,0 +1,5 @@
+import sys
+
+from tools.localstack.launcher import main
+
+sys.exit(main())
