@@ -67,7 +67,12 @@ def test_dashboard_shows_every_site(stack):
     widgets = {widget["properties"]["title"]: widget for widget in body["widgets"] if widget["type"] == "metric"}
     regions = {site["aws_region"] for site in stack.sites}
 
-    for title in SEED_WIDGETS + ["ALB 5XX errors", "ALB target response time", "RDS CPU utilization"]:
+    # a widget of the load balancer needs its ARN suffix, a fact of lambda_alb's run (tap.infra.dashboard_body)
+    titles = SEED_WIDGETS + ["ALB 5XX errors", "ALB target response time", "RDS CPU utilization"]
+    if "lambda_alb" not in stack.concerns:
+        assert not [title for title in widgets if title.startswith("ALB ")]
+        titles = [title for title in titles if not title.startswith("ALB ")]
+    for title in titles:
         assert title in widgets, "dashboard lacks widget %r" % title
         lines = widgets[title]["properties"]["metrics"]
         assert {line[-1]["region"] for line in lines} == regions, title
