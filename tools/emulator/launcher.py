@@ -134,9 +134,17 @@ class Emulator:
             env[slow_mode.RECORD_ENV_VAR] = str(self.slow_record_file)
             self.slow_record_file.unlink(missing_ok=True)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+        command = [sys.executable, "-m", "tools.emulator.server", "--host", self.host, "--port", str(self.port)]
+        process = self.launch(command, env, timeout, "emulator")
+        self.configure()
+        mode = ", slow mode %s" % (self.slow if isinstance(self.slow, str) else json.dumps(self.slow))
+        return "started at %s (pid %d, log %s%s)" % (self.url, process.pid, self.log_file, mode if self.slow else "")
+
+    def launch(self, command, env, timeout, label):
+        """Start the server process (pid file, log), and return it once healthy."""
         with open(self.log_file, "ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "tools.emulator.server", "--host", self.host, "--port", str(self.port)],
+                command,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -149,19 +157,12 @@ class Emulator:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 self.pid_file.unlink(missing_ok=True)
-                raise EmulatorError("emulator exited with code %s; see %s" % (process.returncode, self.log_file))
+                raise EmulatorError("%s exited with code %s; see %s" % (label, process.returncode, self.log_file))
             if self.healthy():
-                self.configure()
-                mode = ", slow mode %s" % (self.slow if isinstance(self.slow, str) else json.dumps(self.slow))
-                return "started at %s (pid %d, log %s%s)" % (
-                    self.url,
-                    process.pid,
-                    self.log_file,
-                    mode if self.slow else "",
-                )
+                return process
             time.sleep(0.2)
         self.stop()
-        raise EmulatorError("emulator did not become healthy within %ds; see %s" % (timeout, self.log_file))
+        raise EmulatorError("%s did not become healthy within %ds; see %s" % (label, timeout, self.log_file))
 
     def stop(self, timeout=10):
         pid = self.pid()

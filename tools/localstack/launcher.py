@@ -86,27 +86,8 @@ class LocalStack(Emulator):
             raise EmulatorError("%s is missing: run `make localstack-venv` first" % python)
         shutil.rmtree(self.filesystem_root, ignore_errors=True)
         self.filesystem_root.mkdir(parents=True)
-        with open(self.log_file, "ab") as log:
-            process = subprocess.Popen(
-                [str(python), "-m", "tools.localstack.server"],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=str(REPO_ROOT),
-                env=self.environment(),
-                start_new_session=True,
-            )
-        self.pid_file.write_text(str(process.pid))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                self.pid_file.unlink(missing_ok=True)
-                raise EmulatorError("localstack-core exited with code %s; see %s" % (process.returncode, self.log_file))
-            if self.healthy():
-                return "started localstack-core at %s (pid %d, log %s)" % (self.url, process.pid, self.log_file)
-            time.sleep(0.5)
-        self.stop()
-        raise EmulatorError("localstack-core did not answer within %ds; see %s" % (timeout, self.log_file))
+        process = self.launch([str(python), "-m", "tools.localstack.server"], self.environment(), timeout, "localstack-core")
+        return "started localstack-core at %s (pid %d, log %s)" % (self.url, process.pid, self.log_file)
 
     def stop(self, timeout=20):
         answer = super().stop(timeout)
