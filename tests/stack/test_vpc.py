@@ -95,15 +95,16 @@ def test_routes_public_to_the_gateway_private_to_the_nat_of_their_az_isolated_no
 def test_a_nat_gateway_and_an_elastic_ip_per_az_tagged_as_aws_reports_them(stack):
     for site in stack.sites:
         ec2, vpc = _vpc(stack, site)
-        nats = _nat_gateways(ec2, [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}] + _ours(stack))
-        public = {
-            subnet["SubnetId"]
-            for subnet in ec2.describe_subnets(Filters=[{"Name": "tag:Tier", "Values": ["public"]}] + _ours(stack))[
-                "Subnets"
-            ]
-        }
-        assert sorted(nat["SubnetId"] for nat in nats) == sorted(public), site["host"]
-        addresses = ec2.describe_addresses(Filters=_ours(stack))["Addresses"]
+        in_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+        nats = _nat_gateways(ec2, in_vpc + _ours(stack))
+        public = ec2.describe_subnets(Filters=in_vpc + [{"Name": "tag:Tier", "Values": ["public"]}])["Subnets"]
+        assert sorted(nat["SubnetId"] for nat in nats) == sorted(subnet["SubnetId"] for subnet in public), site["host"]
+        prefix = stack.names(site["host"])["eip_prefix"] + "-"
+        addresses = [
+            address
+            for address in ec2.describe_addresses(Filters=_ours(stack))["Addresses"]
+            if _tags(address.get("Tags")).get("Name", "").startswith(prefix)
+        ]
         assert sorted(address["AllocationId"] for address in addresses) == sorted(
             nat["NatGatewayAddresses"][0]["AllocationId"] for nat in nats
         )
