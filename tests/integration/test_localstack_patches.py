@@ -65,14 +65,17 @@ def test_nat_gateways_and_elastic_ips_carry_aws_resource_types_and_tag_filters_a
     vpc = ec2.create_vpc(CidrBlock="10.21.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.21.0.0/24")["Subnet"]["SubnetId"]
     tags = [{"Key": "Environment", "Value": "ours"}]
-    address = ec2.allocate_address(
-        Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": tags}]
-    )["AllocationId"]
+    address = ec2.allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": tags}])[
+        "AllocationId"
+    ]
     nat = ec2.create_nat_gateway(
         SubnetId=subnet, AllocationId=address, TagSpecifications=[{"ResourceType": "natgateway", "Tags": tags}]
     )["NatGateway"]["NatGatewayId"]
     described = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [nat, address]}])["Tags"]
-    assert {(tag["ResourceId"], tag["ResourceType"]) for tag in described} == {(nat, "natgateway"), (address, "elastic-ip")}
+    assert {(tag["ResourceId"], tag["ResourceType"]) for tag in described} == {
+        (nat, "natgateway"),
+        (address, "elastic-ip"),
+    }
     found = ec2.describe_nat_gateways(Filters=[{"Name": "tag:Environment", "Values": ["another"]}])["NatGateways"]
     assert found == []
     found = ec2.describe_nat_gateways(Filters=[{"Name": "tag:Environment", "Values": ["ours"]}])["NatGateways"]
@@ -87,5 +90,6 @@ def test_the_default_security_group_admits_its_own_members(client):
         Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
     )["SecurityGroups"][0]
     assert [
-        (rule["IpProtocol"], [pair["GroupId"] for pair in rule["UserIdGroupPairs"]]) for rule in default["IpPermissions"]
+        (rule["IpProtocol"], [pair["GroupId"] for pair in rule["UserIdGroupPairs"]])
+        for rule in default["IpPermissions"]
     ] == [("-1", [default["GroupId"]])]

@@ -86,7 +86,9 @@ class LocalStack(Emulator):
             raise EmulatorError("%s is missing: run `make localstack-venv` first" % python)
         shutil.rmtree(self.filesystem_root, ignore_errors=True)
         self.filesystem_root.mkdir(parents=True)
-        process = self.launch([str(python), "-m", "tools.localstack.server"], self.environment(), timeout, "localstack-core")
+        process = self.launch(
+            [str(python), "-m", "tools.localstack.server"], self.environment(), timeout, "localstack-core"
+        )
         return "started localstack-core at %s (pid %d, log %s)" % (self.url, process.pid, self.log_file)
 
     def stop(self, timeout=20):
@@ -123,7 +125,9 @@ class LocalStackContainer(LocalStack):
             if self.healthy():
                 return "started container %s (%s) at %s" % (self.container, self.image, self.url)
             time.sleep(1)
-        raise EmulatorError("container %s did not answer within %ds (docker logs %s)" % (self.container, timeout, self.container))
+        raise EmulatorError(
+            "container %s did not answer within %ds (docker logs %s)" % (self.container, timeout, self.container)
+        )
 
     def stop(self, timeout=20):
         done = subprocess.run(["docker", "rm", "--force", self.container], capture_output=True, text=True, check=False)

@@ -14,7 +14,9 @@ _original_delete_vpc = VPCBackend.delete_vpc
 
 def _dependencies(backend, vpc_id):
     groups = [group.id for group in backend.groups.get(vpc_id, {}).values() if group.name != "default"]
-    gateways = [gateway.id for gateway in backend.internet_gateways.values() if gateway.vpc and gateway.vpc.id == vpc_id]
+    gateways = [
+        gateway.id for gateway in backend.internet_gateways.values() if gateway.vpc and gateway.vpc.id == vpc_id
+    ]
     return groups + gateways
 
 
