@@ -130,9 +130,11 @@ def check_site_alarms(stack, site):
     assert dims(cpu) == {"DBInstanceIdentifier": names["db_instance"]}
     assert (cpu["Period"], cpu["Threshold"], cpu["ComparisonOperator"]) == (300, 80.0, "GreaterThanThreshold")
 
-    five_xx = found.get("alb-5xx")
-    if five_xx is None:
-        return
+    if "lambda_alb" in stack.concerns:
+        check_alb_alarm(stack, site, found["alb-5xx"])
+
+
+def check_alb_alarm(stack, site, five_xx):
     arn_suffix = alb(stack, site)["LoadBalancerArn"].split(":loadbalancer/")[1]
     stats = [query["MetricStat"] for query in five_xx["Metrics"] if "MetricStat" in query]
     assert sorted(stat["Metric"]["MetricName"] for stat in stats) == [
