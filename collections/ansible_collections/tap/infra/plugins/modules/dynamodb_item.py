@@ -86,7 +86,7 @@ from functools import partial
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.dynamodb import from_dynamodb
 from ansible_collections.tap.infra.plugins.module_utils.dynamodb import to_dynamodb
@@ -148,7 +148,7 @@ def main():
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    manager = ItemManager(module.client("dynamodb", retry_decorator=RETRY_DECORATOR), check_mode=module.check_mode)
+    manager = ItemManager(module.client("dynamodb", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode)
     table, key = module.params["table"], module.params["key"]
     if module.params["state"] == "present":
         ensure = partial(manager.ensure_present, table, key, module.params["attributes"])

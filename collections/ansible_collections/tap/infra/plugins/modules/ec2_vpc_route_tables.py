@@ -206,6 +206,7 @@ route_tables:
 """
 
 import ipaddress
+import time
 from functools import partial
 
 try:
@@ -220,29 +221,18 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RouteTablesError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
-from ansible_collections.tap.infra.plugins.module_utils.common import error_code
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import consistency_retry
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
+from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
+from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
-# Right after CreateRouteTable (or CreateNatGateway, in an earlier task), other calls may not see the new
-# resource yet: EC2 is eventually consistent. Bounded: 10 attempts, 2 s doubling up to 15 s (jittered).
-NOT_YET_VISIBLE = [
-    "InvalidRouteTableID.NotFound",
-    "InvalidGatewayID.NotFound",
-    "InvalidInternetGatewayID.NotFound",
-    "InvalidNatGatewayID.NotFound",
-    "NatGatewayNotFound",
-    "InvalidSubnetID.NotFound",
-]
-NEW_RESOURCE_RETRY = consistency_retry(NOT_YET_VISIBLE)
-# DeleteRouteTable right after DisassociateRouteTable may still see the association.
-DEPENDENCY_RETRY = consistency_retry(["DependencyViolation"])
 # Targets of a route as DescribeRouteTables returns them (a route to an instance also names its interface).
 TARGET_KEYS = (
     ("GatewayId", "gateway_id"),
@@ -431,17 +421,15 @@ def shaped_route(route):
     return shape
 
 
-class RouteTablesManager:
-    """Converges the listed route tables of one VPC; holds the (retrying) client and the check mode switch."""
+class RouteTablesManager(Manager):
+    """Converges the listed route tables of one VPC; holds the client and the check mode switch."""
 
-    def __init__(self, client, check_mode=False, new_resource_retry=None, dependency_retry=None):
-        self.client = client
-        self.check_mode = check_mode
-        # Overridable so tests do not sleep.
-        self.new_resource_retry = new_resource_retry or NEW_RESOURCE_RETRY
-        self.dependency_retry = dependency_retry or DEPENDENCY_RETRY
-        self.changed = False
-        self.warnings = []
+    def __init__(self, client, check_mode=False, sleep=time.sleep, clock=time.monotonic):
+        super().__init__(client, check_mode, sleep, clock)
+        # Right after CreateRouteTable (or CreateNatGateway, in an earlier task) other calls may not see it yet.
+        self.new_resource_retry = self.retrying(EC2_NOT_YET_VISIBLE)
+        # DeleteRouteTable right after DisassociateRouteTable may still see the association.
+        self.dependency_retry = self.retrying(DEPENDENCY_VIOLATION)
 
     # ---- reads --------------------------------------------------------------------------------------------
 
@@ -747,7 +735,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    manager = RouteTablesManager(module.client("ec2", retry_decorator=RETRY_DECORATOR), check_mode=module.check_mode)
+    manager = RouteTablesManager(module.client("ec2", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode)
     vpc_id = params["vpc_id"]
     if params["state"] == "present":
         ensure = partial(manager.ensure_present, vpc_id, params["route_tables"], purge_tags=params["purge_tags"])

@@ -187,22 +187,19 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SubnetsError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
-from ansible_collections.tap.infra.plugins.module_utils.common import error_code
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import DEPENDENCY_ATTEMPTS
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import DEPENDENCY_DELAY
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import consistency_retry
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import dependency_retry
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import normalise_cidr
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
+from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
+from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
-# Right after CreateSubnet, other calls may not see the subnet yet (EC2 is eventually consistent).
-NEW_SUBNET_RETRY = consistency_retry(["InvalidSubnetID.NotFound"])
 WAIT_DELAY = 3
 FAILED_STATES = ("failed", "failed-insufficient-capacity")
 # Zone IDs (use1-az1, usw2-lax1-az1) as opposed to zone names (us-east-1a, us-west-2-lax-1a).
@@ -255,8 +252,8 @@ def diff_view(subnet):
     return {key: subnet[key] for key in ("id", "az", "map_public", "tags")}
 
 
-class SubnetsManager:
-    """Converges the listed subnets of one VPC; holds the (retrying) client and the check mode switch."""
+class SubnetsManager(Manager):
+    """Converges the listed subnets of one VPC; holds the client and the check mode switch."""
 
     def __init__(
         self,
@@ -264,25 +261,16 @@ class SubnetsManager:
         check_mode=False,
         wait=True,
         wait_timeout=300,
-        new_subnet_retry=None,
         delete_attempts=None,
-        delete_delay=None,
         sleep=time.sleep,
         clock=time.monotonic,
     ):
-        self.client = client
-        self.check_mode = check_mode
+        super().__init__(client, check_mode, sleep, clock)
         self.wait = wait
         self.wait_timeout = wait_timeout
-        # Overridable so tests do not sleep.
-        self.new_subnet_retry = new_subnet_retry or NEW_SUBNET_RETRY
-        self.delete_attempts = delete_attempts or DEPENDENCY_ATTEMPTS
-        self.delete_retry = dependency_retry(
-            self.delete_attempts, DEPENDENCY_DELAY if delete_delay is None else delete_delay
-        )
-        self.sleep = sleep
-        self.clock = clock
-        self.changed = False
+        self.new_subnet_retry = self.retrying(EC2_NOT_YET_VISIBLE)
+        self.delete_attempts = delete_attempts or DEPENDENCY_VIOLATION.attempts
+        self.delete_retry = self.retrying(DEPENDENCY_VIOLATION, attempts=self.delete_attempts)
 
     # ---- reads --------------------------------------------------------------------------------------------
 
@@ -510,7 +498,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     manager = SubnetsManager(
-        module.client("ec2", retry_decorator=RETRY_DECORATOR),
+        module.client("ec2", retry_decorator=CLIENT_DECORATOR),
         check_mode=module.check_mode,
         wait=params["wait"],
         wait_timeout=params["wait_timeout"],

@@ -187,7 +187,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as LambdaTargetGroupError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
@@ -561,7 +561,7 @@ def main():
         supports_check_mode=True,
     )
     manager = LambdaTargetGroupManager(
-        module.client("elbv2", retry_decorator=RETRY_DECORATOR),
+        module.client("elbv2", retry_decorator=CLIENT_DECORATOR),
         module.client("lambda", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=LAMBDA_RETRY_CODES)),
         check_mode=module.check_mode,
     )

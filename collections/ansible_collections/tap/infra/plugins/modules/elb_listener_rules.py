@@ -163,10 +163,10 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RulesError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
-from ansible_collections.tap.infra.plugins.module_utils.common import error_code
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 
 MAX_PRIORITY = 50000
@@ -467,7 +467,7 @@ class ListenerRulesManager:
     def __init__(self, client, check_mode=False, read_retry=None):
         self.client = client
         self.check_mode = check_mode
-        self.read_retry = read_retry or RETRY_DECORATOR  # overridable so tests do not sleep
+        self.read_retry = read_retry or CLIENT_DECORATOR  # overridable so tests do not sleep
         self.changed = False
 
     # ---- reads --------------------------------------------------------------------------------------------
@@ -606,7 +606,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     manager = ListenerRulesManager(
-        module.client("elbv2", retry_decorator=RETRY_DECORATOR), check_mode=module.check_mode
+        module.client("elbv2", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode
     )
     ensure = partial(manager.ensure, params["listener_arn"], params["rules"], purge_rules=params["purge_rules"])
     converge(module, ensure, "the rules of listener %s could not be converged" % params["listener_arn"], manager)

@@ -109,7 +109,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as AliasParameterError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
@@ -214,7 +214,7 @@ def main():
         required_if=[("state", "present", ["target_key_id"])],
         supports_check_mode=True,
     )
-    client = module.client("kms", retry_decorator=RETRY_DECORATOR)
+    client = module.client("kms", retry_decorator=CLIENT_DECORATOR)
     manager = AliasManager(client, check_mode=module.check_mode)
     name = module.params["name"]
     if module.params["state"] == "present":

@@ -178,7 +178,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as CustomerKeyError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
@@ -516,7 +516,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if not 7 <= module.params["pending_window"] <= 30:
         module.fail_json(msg="pending_window must be between 7 and 30 days, not %s" % module.params["pending_window"])
-    client = module.client("kms", retry_decorator=RETRY_DECORATOR)
+    client = module.client("kms", retry_decorator=CLIENT_DECORATOR)
     run(module, client)
 
 

@@ -67,7 +67,7 @@ deleted:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 
@@ -105,7 +105,7 @@ def main():
         state=dict(type="str", default="absent", choices=["absent"]),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("s3", retry_decorator=RETRY_DECORATOR)
+    client = module.client("s3", retry_decorator=CLIENT_DECORATOR)
     params = module.params
     converge(
         module,

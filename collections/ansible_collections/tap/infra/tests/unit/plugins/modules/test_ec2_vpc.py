@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.tap.infra.plugins.modules import ec2_vpc as mod
 from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
-from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
+from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
 ACCOUNT = "123456789012"
 VPC_ID = "vpc-0ee975135d1a2b3c4"
@@ -78,9 +78,7 @@ class Stubs(utils.Stubs):
             check_mode=check_mode,
             wait=wait,
             wait_timeout=wait_timeout,
-            new_vpc_retry=fast_retry(["InvalidVpcID.NotFound"]),
             delete_attempts=delete_attempts,
-            delete_delay=0,
             sleep=self.sleeps.append,
             clock=clock or (lambda: 0),
         )
@@ -246,7 +244,8 @@ def test_a_missing_vpc_is_created_tagged_then_awaited_then_its_attributes_set(st
     assert out["enable_dns_support"] is True and out["enable_dns_hostnames"] is True
     assert result["diff"]["before"] == {}
     assert result["diff"]["after"]["id"] == VPC_ID
-    assert stubs.sleeps == [mod.WAIT_DELAY, mod.WAIT_DELAY]
+    # the new resource not visible at once: one retry of EC2_NOT_YET_VISIBLE between the waits
+    assert stubs.sleeps == [mod.WAIT_DELAY, EC2_NOT_YET_VISIBLE.delays()[0], mod.WAIT_DELAY]
 
 
 def test_a_vpc_created_available_needs_no_wait(stubs):
@@ -570,7 +569,9 @@ def test_main_reports_aws_errors(stubs, monkeypatch):
         http_status_code=403,
     )
     result = run_main(monkeypatch, FakeModule({"state": "absent"}, stubs))
-    assert result["failed"] is True and "could not be converged" in result["msg"]
+    # a denial fails at once, naming the action and the deployer policy statement that grants it
+    assert result["failed"] is True and stubs.calls.count("DescribeVpcs") == 1
+    assert "ec2:DescribeVpcs" in result["msg"] and "Ec2NoResourceScope" in result["msg"]
 
 
 def test_main_absent(stubs, monkeypatch):
