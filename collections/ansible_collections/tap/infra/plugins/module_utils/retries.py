@@ -37,7 +37,11 @@ DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Aut
 # boto3 service name -> IAM service prefix, where they differ.
 IAM_PREFIX = {"elbv2": "elasticloadbalancing", "resourcegroupstaggingapi": "tag"}
 # API operation -> IAM action, where they differ (AWS's service authorization reference).
-IAM_ACTION = {"s3:ListObjectVersions": "s3:ListBucketVersions", "s3:DeleteObjects": "s3:DeleteObjectVersion"}
+IAM_ACTION = {
+    "s3:ListObjectVersions": "s3:ListBucketVersions",
+    "s3:DeleteObjects": "s3:DeleteObjectVersion",  # s3_object_versions deletes versions by id
+    "lambda:GetFunctionConfiguration": "lambda:GetFunction",
+}
 # Request parameters that name the resource a call acts on, most specific first.
 RESOURCE_PARAMETERS = (
     "KeyId", "AliasName", "TargetGroupArn", "ListenerArn", "RuleArn", "FunctionName", "TableName", "GroupId",

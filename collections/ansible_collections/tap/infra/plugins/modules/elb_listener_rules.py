@@ -164,6 +164,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RulesError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
@@ -461,23 +462,15 @@ def free_priority(used):
     raise RulesError("the listener has no free rule priority to reorder its rules through")
 
 
-class ListenerRulesManager:
-    """Converges the non-default rules of one listener; holds the (retrying) client and the check mode switch."""
-
-    def __init__(self, client, check_mode=False, read_retry=None):
-        self.client = client
-        self.check_mode = check_mode
-        self.read_retry = read_retry or CLIENT_DECORATOR  # overridable so tests do not sleep
-        self.changed = False
+class ListenerRulesManager(Manager):
+    """Converges the non-default rules of one listener; holds the client and the check mode switch."""
 
     # ---- reads --------------------------------------------------------------------------------------------
 
     def rules_of(self, listener_arn):
         """The non-default rules of the listener (None when it does not exist): the one read of a converged run."""
         try:
-            rules = paginated(
-                self.client, "describe_rules", "Rules", retry_decorator=self.read_retry, ListenerArn=listener_arn
-            )
+            rules = paginated(self.client, "describe_rules", "Rules", ListenerArn=listener_arn)
         except botocore.exceptions.ClientError as e:
             if error_code(e) == "ListenerNotFound":
                 return None

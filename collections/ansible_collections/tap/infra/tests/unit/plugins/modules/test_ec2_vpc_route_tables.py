@@ -14,7 +14,6 @@ import pytest
 
 from ansible_collections.tap.infra.plugins.modules import ec2_vpc_route_tables as mod
 from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
-from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
 
 ACCOUNT = "123456789012"
 VPC_ID = "vpc-0ee975135d1a2b3c4"
@@ -138,13 +137,12 @@ class Stubs(utils.Stubs):
 
     service = "ec2"
 
+    def __init__(self):
+        super().__init__()
+        self.clock = utils.Clock()
+
     def manager(self, check_mode=False):
-        return mod.RouteTablesManager(
-            self.client(),
-            check_mode=check_mode,
-            new_resource_retry=fast_retry(mod.NOT_YET_VISIBLE),
-            dependency_retry=fast_retry(["DependencyViolation"]),
-        )
+        return mod.RouteTablesManager(self.client(), check_mode=check_mode, sleep=self.clock.sleep, clock=self.clock)
 
     # reads
     def vpc_tables(self, tables, vpc_id=VPC_ID, pages=1):

@@ -10,8 +10,7 @@ import pytest
 
 from ansible_collections.tap.infra.plugins.modules import elb_listener_rules as mod
 from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
-from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import NO_RETRY
-from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -21,7 +20,6 @@ TG_ARN = "arn:aws:elasticloadbalancing:%s:%s:targetgroup/tap-test-use1-tg/73e2d6
 OTHER_DNS = "tap-test-usw2-alb-1234567890.us-west-2.elb.amazonaws.com"
 THIRD_DNS = "tap-test-euw1-alb-0987654321.eu-west-1.elb.amazonaws.com"
 
-FAST_RETRY = fast_retry(None)
 
 
 def rule_arn(rule_id):
@@ -117,8 +115,8 @@ class Stubs(utils.Stubs):
 
     service = "elbv2"
 
-    def manager(self, check_mode=False, retry=NO_RETRY):
-        return mod.ListenerRulesManager(self.client(retry), check_mode=check_mode, read_retry=FAST_RETRY)
+    def manager(self, check_mode=False):
+        return mod.ListenerRulesManager(self.client(CLIENT_DECORATOR), check_mode=check_mode)
 
     # reads
     def rules(self, rules, marker=None, next_marker=None):
@@ -307,15 +305,15 @@ def test_rules_are_read_page_by_page(stubs):
     assert result["changed"] is False
 
 
-def test_a_throttled_read_is_retried(stubs):
+def test_a_throttled_read_is_left_to_botocore(stubs):
+    # Throttling is botocore's to retry (standard mode): the module layer makes the call once.
     stubs.throttled("describe_rules", {"ListenerArn": LISTENER_ARN})
-    stubs.rules(converged())
-    result = stubs.manager().ensure(LISTENER_ARN, PLAN)
-    assert stubs.calls == ["DescribeRules", "DescribeRules"]
-    assert result["changed"] is False
+    with pytest.raises(mod.RulesError, match="could not be read"):
+        stubs.manager().ensure(LISTENER_ARN, PLAN)
+    assert stubs.calls == ["DescribeRules"]
 
 
-def test_a_throttled_write_is_retried(stubs):
+def test_a_throttled_write_is_left_to_botocore(stubs):
     stubs.rules([default_rule(), aws_rule(IDS[0], PLAN[0])])
     stubs.throttled(
         "create_rule",
@@ -326,10 +324,9 @@ def test_a_throttled_write_is_retried(stubs):
             "Actions": PLAN[1]["Actions"],
         },
     )
-    stubs.expect_create(IDS[1], PLAN[1])
-    result = stubs.manager(retry=FAST_RETRY).ensure(LISTENER_ARN, PLAN)
-    assert writes(stubs.calls) == ["CreateRule", "CreateRule"]
-    assert result["changed"] is True
+    with pytest.raises(mod.RulesError):
+        stubs.manager().ensure(LISTENER_ARN, PLAN)
+    assert writes(stubs.calls) == ["CreateRule"]
 
 
 def test_an_action_change_is_modified_in_place(stubs):

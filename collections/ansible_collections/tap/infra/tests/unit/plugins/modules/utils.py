@@ -19,6 +19,21 @@ def fast_retry(codes, retries=3):
     return AWSRetry.jittered_backoff(retries=retries, delay=0, max_delay=0, catch_extra_error_codes=codes)
 
 
+class Clock:
+    """A manager's clock and sleep: sleeping moves the time on, and every wait is recorded."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 def raw_client(service, region=REGION):
     """A boto3 client with dummy credentials: the Stubber answers, nothing goes out."""
     return boto3.client(service, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
