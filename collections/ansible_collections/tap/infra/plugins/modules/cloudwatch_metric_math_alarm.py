@@ -248,21 +248,19 @@ alarm:
 import copy
 import datetime
 
-try:
-    import botocore
-except ImportError:
-    pass  # protected by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
 
 
 class AlarmDefinitionError(ValueError):
@@ -421,12 +419,8 @@ def alarm_result(alarm, tags):
     return result
 
 
-class MetricMathAlarmManager:
-    """Converges one metric-query alarm; holds the (retrying) client and the check mode switch."""
-
-    def __init__(self, client, check_mode=False):
-        self.client = client
-        self.check_mode = check_mode
+class MetricMathAlarmManager(Manager):
+    """Converges one metric-query alarm; holds the client and the check mode switch."""
 
     def describe(self, name):
         response = self.client.describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm"], aws_retry=True)
@@ -555,23 +549,21 @@ def main():
         required_if=[("state", "present", ["metrics", "comparison_operator", "threshold", "evaluation_periods"])],
         supports_check_mode=True,
     )
-    client = module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff(retries=10))
-    manager = MetricMathAlarmManager(client, check_mode=module.check_mode)
+    manager = MetricMathAlarmManager(
+        module.client("cloudwatch", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode
+    )
     name = module.params["name"]
-    try:
-        if module.params["state"] == "present":
-            desired = desired_from_params(module.params)
-            result = manager.ensure_present(desired, module.params["tags"], module.params["purge_tags"])
-        else:
-            result = manager.ensure_absent(name)
-    except AlarmDefinitionError as exc:
-        module.fail_json(msg="alarm %s: %s" % (name, exc))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        module.fail_json_aws(exc, msg="CloudWatch alarm %s could not be converged" % name)
 
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    def ensure():
+        if module.params["state"] == "absent":
+            return manager.ensure_absent(name)
+        try:
+            desired = desired_from_params(module.params)
+        except AlarmDefinitionError as exc:
+            raise ModuleError("alarm %s: %s" % (name, exc))
+        return manager.ensure_present(desired, module.params["tags"], module.params["purge_tags"])
+
+    converge(module, ensure, "CloudWatch alarm %s could not be converged" % name, manager)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ def expect_get(stubber, item):
 
 
 def manager(raw, check_mode=False):
-    return ItemManager(utils.RetryingBotoClientWrapper(raw, utils.NO_RETRY), check_mode=check_mode)
+    return ItemManager(utils.RetryingBotoClientWrapper(raw, utils.CLIENT_DECORATOR), check_mode=check_mode)
 
 
 def test_put_when_missing_then_update_only_what_differs_then_nothing():
@@ -70,7 +70,7 @@ def test_info_get_and_query():
     stubber.add_response("query", {"Items": [dict(KEY_DDB, n={"N": "3"})], "Count": 1}, {
         "TableName": TABLE, "KeyConditionExpression": "#pk = :pk", "ExpressionAttributeNames": {"#pk": "pk"},
         "ExpressionAttributeValues": {":pk": {"S": "verify#1"}}, "ConsistentRead": True})
-    client = utils.RetryingBotoClientWrapper(raw, utils.NO_RETRY)
+    client = utils.RetryingBotoClientWrapper(raw, utils.CLIENT_DECORATOR)
     params = {"table": TABLE, "key": KEY, "partition_key": None, "sort_key_prefix": None, "sort_key_name": "sk",
               "consistent_read": True}
     with stubber:
@@ -90,7 +90,7 @@ def test_s3_object_versions_removes_versions_and_delete_markers_of_the_exact_key
         "Objects": [{"Key": "verify/a.txt", "VersionId": "v1"}, {"Key": "verify/a.txt", "VersionId": "m1"}],
         "Quiet": True}})
     stubber.add_response("list_object_versions", {"IsTruncated": False}, {"Bucket": "b", "Prefix": "verify/a.txt"})
-    client = utils.RetryingBotoClientWrapper(raw, utils.NO_RETRY)
+    client = utils.RetryingBotoClientWrapper(raw, utils.CLIENT_DECORATOR)
     with stubber:
         removed = ensure_absent(client, "b", ["verify/a.txt"], check_mode=False)
         left = ensure_absent(client, "b", ["verify/a.txt"], check_mode=True)
