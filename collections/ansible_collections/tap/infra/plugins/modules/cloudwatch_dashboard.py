@@ -46,6 +46,10 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
+notes:
+  - Why it exists - neither C(amazon.aws) nor C(community.aws) has a CloudWatch dashboard module (amazon.aws 11.4,
+    community.aws 11.2). The project can drop it when one is published.
 """
 
 EXAMPLES = r"""

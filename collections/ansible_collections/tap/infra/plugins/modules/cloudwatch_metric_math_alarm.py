@@ -150,6 +150,11 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags.modules
   - amazon.aws.boto3
+  - tap.infra.retries
+notes:
+  - Why it exists - it complements C(amazon.aws.cloudwatch_metric_alarm), which with O(metrics) reports changed on
+    every run and never detects a real change to the metrics (it drops the existing C(Metrics) before comparing;
+    amazon.aws 11.4). The project can drop it when C(cloudwatch_metric_alarm) compares C(Metrics).
 """
 
 EXAMPLES = r"""

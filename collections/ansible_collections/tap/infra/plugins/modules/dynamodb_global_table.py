@@ -130,12 +130,20 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - tap.infra.retries
 author:
   - tap-infra maintainers (@tap-infra)
 notes:
   - Supports check mode (reports what would change, writes nothing) and diff mode (the managed settings,
     replicas included, before and after).
   - Tags are not replicated by AWS; they apply to the table in the module's region.
+  - C(UpdateContinuousBackups) is refused with C(ContinuousBackupsUnavailableException) for a while after
+    C(CreateTable); it is retried, at most 20 attempts within 5 minutes. C(UpdateTable) and C(DeleteTable) are
+    retried on C(ResourceInUseException) (the table or a replica is changing), at most 10 attempts within 10 minutes.
+  - Why it exists - it replaces C(community.aws.dynamodb_table), which has no options for replicas (global tables
+    2019.11.21), the stream, point-in-time recovery, SSE with a customer managed key or deletion protection
+    (community.aws 11.2). The project can drop it when C(community.aws.dynamodb_table) manages those
+    (community.aws#605).
 """
 
 EXAMPLES = r"""

@@ -44,6 +44,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - The identity needs C(dynamodb:GetItem), and C(dynamodb:PutItem), C(dynamodb:UpdateItem) or
     C(dynamodb:DeleteItem) on the table.

@@ -103,14 +103,16 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - Tables are found by their C(Name) tag among the tables of O(vpc_id). Should several tables of the VPC carry a
     listed name (two runs that overlapped), O(state=present) converges the one with the most subnet associations
     (then the lowest id) and warns; O(state=absent) deletes them all.
   - A new table is not visible to every EC2 call at once (eventual consistency); the calls that follow
     C(CreateRouteTable) on it are retried on C(InvalidRouteTableID.NotFound), and route writes on a gateway or
-    NAT gateway not found, for about a minute at most (jittered back-off). So is C(DeleteRouteTable) on
-    C(DependencyViolation) right after its subnets were disassociated.
+    NAT gateway not found, at most 10 attempts within 90 s (2 s doubling to 15 s). C(DeleteRouteTable) on
+    C(DependencyViolation) right after its subnets were disassociated is retried like the other deletions of the
+    collection (at most 15 attempts within 6 minutes).
   - In check mode the target of a route may be empty, a subnet may be empty or listed for several tables; these
     stand for resources an earlier task would create, and the preview shows the change. Outside check mode they
     are errors, reported before any change.
@@ -120,6 +122,9 @@ notes:
     C(ec2:DisassociateRouteTable) and C(ec2:DeleteRouteTable).
   - Route propagation, gateway (edge) associations and other route targets (transit gateways, peering connections,
     network interfaces) are not managed; routes to them are deleted when O(route_tables[].routes) is set.
+  - Why it exists - it replaces C(amazon.aws.ec2_vpc_route_table), which converges one table per task with several
+    reads each and sleeps about 5 s on every change (here one DescribeRouteTables for the whole set when nothing
+    changes; amazon.aws 11.4). The project can drop it when an upstream module converges a set of tables in one read.
 """
 
 EXAMPLES = r"""

@@ -123,17 +123,19 @@ options:
   wait_timeout:
     description:
       - With O(state=absent), for how many seconds C(DependencyViolation) on C(DeleteSecurityGroup) is retried
-        (5 s doubling up to 30 s between attempts), while network interfaces of deleted load balancers, DB instances or functions still
-        use the group.
+        (5 s doubling up to 30 s between attempts), while network interfaces of deleted load balancers, DB instances
+        or functions still use the group.
     type: int
     default: 300
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - Right after C(CreateSecurityGroup), other calls may not see the group yet (EC2 is eventually consistent), so the
-    module uses the id returned by the create call and retries C(InvalidGroup.NotFound) for a bounded time.
+    module uses the id returned by the create call and retries C(InvalidGroup.NotFound), at most 10 attempts within
+    90 s.
   - A rule is revoked by its properties exactly as C(DescribeSecurityGroups) returned them; a rule that AWS reports
     as unknown (it changed meanwhile) fails the task.
   - The identity needs C(ec2:DescribeSecurityGroups), and as needed C(ec2:CreateSecurityGroup), C(ec2:CreateTags)
@@ -143,6 +145,9 @@ notes:
     C(ec2:DeleteSecurityGroup).
   - Security groups outside a VPC (EC2-Classic), group names as rule sources and cross-account sources are not
     managed.
+  - Why it exists - it replaces C(amazon.aws.ec2_security_group), which also calls DescribeTags, GetCallerIdentity and
+    DescribeSecurityGroups again on every run (here one DescribeSecurityGroups when nothing changes; amazon.aws 11.4).
+    The project can drop it when C(ec2_security_group) converges in one read.
 """
 
 EXAMPLES = r"""

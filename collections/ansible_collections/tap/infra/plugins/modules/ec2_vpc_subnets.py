@@ -91,13 +91,17 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
-  - C(DependencyViolation) on C(DeleteSubnet) is retried for a few minutes (15 attempts, jittered back-off), since AWS
-    releases the network interfaces of deleted load balancers, NAT gateways and Lambda functions a while after
-    their deletion. The module fails, naming the subnet, when the subnet still has dependencies after that.
+  - C(DependencyViolation) on C(DeleteSubnet) is retried, at most 15 attempts within 6 minutes (5 s doubling to 30 s),
+    since AWS releases the network interfaces of deleted load balancers, NAT gateways and Lambda functions a while
+    after their deletion. The module fails, naming the subnet, when the subnet still has dependencies after that.
   - The identity needs C(ec2:DescribeSubnets), and as needed C(ec2:CreateSubnet), C(ec2:CreateTags) (also for the
     tags passed with C(CreateSubnet)), C(ec2:DeleteTags), C(ec2:ModifySubnetAttribute) and C(ec2:DeleteSubnet).
   - IPv6 CIDR blocks, Outposts and the other subnet attributes are not managed.
+  - Why it exists - it replaces C(amazon.aws.ec2_vpc_subnet), which converges one subnet per task with several
+    DescribeSubnets and DescribeTags calls each (here one DescribeSubnets for the whole set when nothing changes;
+    amazon.aws 11.4). The project can drop it when an upstream module converges a set of subnets in one read.
 """
 
 EXAMPLES = r"""

@@ -84,9 +84,19 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - One Lambda target per target group, and one load balancer per target group, are ELBv2 quotas.
   - The function's resource policy is modified only for the statement id this module owns.
+  - C(RegisterTargets) is retried, at most 10 attempts within 90 s, only on ELBv2's C(AccessDenied)
+    "elasticloadbalancing principal does not have permission to invoke ..." while the new permission propagates.
+    C(AddPermission) and C(RemovePermission) are retried on C(ResourceConflictException) (the function is being
+    created or updated), at most 10 attempts within 90 s.
+  - Why it exists - it replaces C(community.aws.elb_target_group) with C(target_type=lambda) plus
+    C(amazon.aws.lambda_policy). The first adds no invoke permission for the function (its own examples take three
+    tasks) and has no check mode; the second reports ok in check mode when the permission is missing (amazon.aws 11.4,
+    community.aws 11.2). The project can drop it when C(elb_target_group) registers a function with its scoped
+    permission and supports check mode.
 """
 
 EXAMPLES = r"""

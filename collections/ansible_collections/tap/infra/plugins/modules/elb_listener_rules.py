@@ -77,12 +77,18 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - The identity needs C(elasticloadbalancing:DescribeRules), and as needed C(elasticloadbalancing:CreateRule),
     C(elasticloadbalancing:ModifyRule), C(elasticloadbalancing:SetRulePriorities) and
     C(elasticloadbalancing:DeleteRule).
   - Tags and C(Transforms) of rules are not managed. The client secret of an C(authenticate-oidc) action is not
     compared (AWS does not return it).
+  - Why it exists - it complements C(amazon.aws.elb_application_lb) (O(amazon.aws.elb_application_lb#module:listeners)
+    with C(Rules)), which converges the whole load balancer (about 10 reads) to manage one listener's rules, and fails
+    on the first run when a listener is created together with its rules (amazon.aws#2400; amazon.aws 11.4). Here one
+    DescribeRules when nothing changes. The project can drop it when an upstream module converges one listener's
+    rules.
 """
 
 EXAMPLES = r"""

@@ -52,9 +52,13 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - The identity needs C(kms:ListAliases), and C(kms:CreateAlias), C(kms:UpdateAlias) or C(kms:DeleteAlias) on
     both the alias and the keys involved (the old and the new target of an update).
+  - Why it exists - no upstream module deletes a KMS alias; C(amazon.aws.kms_key) with C(state=absent) only schedules
+    the key's deletion and the alias stays (amazon.aws 11.4). The project can drop it when an upstream module deletes
+    an alias.
 """
 
 EXAMPLES = r"""
