@@ -301,7 +301,6 @@ REPLICA_FAILED = ("CREATION_FAILED", "INACCESSIBLE_ENCRYPTION_CREDENTIALS", "REP
 POLL_SECONDS = 10
 
 
-
 class GlobalTableManager(Manager):
     """Converges one table and its replicas. Needs only a client, the module parameters, the region and
     check_mode, so unit tests drive it with a stubbed client."""

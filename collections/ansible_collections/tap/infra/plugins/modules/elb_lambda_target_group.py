@@ -221,7 +221,6 @@ HEALTH_CHECK_FIELDS = {
 }
 
 
-
 def statement_id_for(name):
     """The permission's statement id, derived from the target group name (Sid: [a-zA-Z0-9-_]{1,100})."""
     return "elb-invoke-%s" % name

@@ -6,9 +6,7 @@ the resource and the deployer policy statement, throttling never retried by the 
 
 import botocore
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.module_utils import retries
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
@@ -74,7 +72,7 @@ class Stubbed(utils.Stubs):
 
     def refuse(self, operation, answer, times=1):
         code, status, message = answer
-        for _ in range(times):
+        for attempt in range(times):
             self.stubber.add_client_error(
                 operation, service_error_code=code, service_message=message, http_status_code=status
             )

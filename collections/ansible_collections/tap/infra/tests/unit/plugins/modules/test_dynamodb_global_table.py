@@ -298,7 +298,7 @@ def test_pitr_refused_after_create_table_is_retried(aws):
 def test_pitr_refused_is_retried_within_its_bound_then_fails(aws):
     aws.existing(table(), pitr=False)
     waits = BACKUPS_BEING_ENABLED.schedule()
-    for _ in range(len(waits) + 1):
+    for attempt in range(len(waits) + 1):
         backups_unavailable(aws)
 
     m = manager(aws, replica_regions=None)

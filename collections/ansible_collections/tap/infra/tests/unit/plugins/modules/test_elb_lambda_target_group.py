@@ -315,7 +315,7 @@ def new_group_with_permission(stubs):
 def test_register_gives_up_when_the_permission_never_propagates(stubs):
     new_group_with_permission(stubs)
     waits = ELB_INVOKE_PERMISSION.schedule()
-    for _ in range(len(waits) + 1):
+    for attempt in range(len(waits) + 1):
         stubs.elbv2.add_client_error(
             "register_targets",
             service_error_code="AccessDenied",

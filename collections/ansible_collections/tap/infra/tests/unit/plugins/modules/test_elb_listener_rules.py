@@ -21,7 +21,6 @@ OTHER_DNS = "tap-test-usw2-alb-1234567890.us-west-2.elb.amazonaws.com"
 THIRD_DNS = "tap-test-euw1-alb-0987654321.eu-west-1.elb.amazonaws.com"
 
 
-
 def rule_arn(rule_id):
     return "arn:aws:elasticloadbalancing:%s:%s:listener-rule/%s/f2f7dc8efc522ab2/%s" % (REGION, ACCOUNT, LB, rule_id)
 

@@ -402,7 +402,7 @@ def tag_mappings(stubber, *pages):
 def scan(stubber, *keys, pages=None):
     """The search by tags: GetResources answers the keys carrying the identifying tags (AWS filters them), then
     DescribeKey per key. keys: (key id, KeyMetadata, tags or None: the identifying tags)."""
-    matching = [(key_id, TAGS if tags is None else tags) for key_id, _, tags in keys]
+    matching = [(key_id, TAGS if tags is None else tags) for key_id, found, tags in keys]
     matching = [(key_id, tags) for key_id, tags in matching if all(tags.get(k) == TAGS[k] for k in TAGS)]
     if pages:
         pages = [[found for found in matching if found[0] in page] for page in pages]
