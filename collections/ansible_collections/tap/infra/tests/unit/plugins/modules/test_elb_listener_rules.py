@@ -526,3 +526,52 @@ def test_a_refused_write_names_the_rule(stubs):
     with pytest.raises(mod.RulesError, match="the rule at priority 20 could not be created"):
         manager.ensure(LISTENER_ARN, PLAN)
     assert manager.changed is False
+
+
+# ---- normalisation edges, priorities, main() ------------------------------------------------------------------
+
+
+def test_conditions_compare_in_their_short_and_long_forms():
+    short = mod.normalise_condition({"Field": "path-pattern", "RegexValues": ["^/a$"]})
+    assert short == {"Field": "path-pattern", "PathPatternConfig": {"RegexValues": ["^/a$"]}}
+    # a field without a *Config (as an older API shape) is kept as given
+    assert mod.normalise_condition({"Field": "custom", "Values": ["x"]}) == {"Field": "custom", "Values": ["x"]}
+    # query-string pairs in any order, with or without the Values outside the config
+    one = mod.normalise_condition(
+        {"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}]}}
+    )
+    two = mod.normalise_condition({"Field": "query-string", "Values": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]})
+    assert one == two
+
+
+def test_an_oidc_action_compares_without_its_secret_and_with_aws_defaults():
+    given = {
+        "Type": "authenticate-oidc",
+        "Order": 1,
+        "AuthenticateOidcConfig": {"Issuer": "https://idp", "ClientId": "c", "ClientSecret": "s", "SessionTimeout": "60"},
+    }
+    normalised = mod.normalise_action(given)["AuthenticateOidcConfig"]
+    assert "ClientSecret" not in normalised and normalised["SessionTimeout"] == 60
+    assert normalised["Scope"] == "openid" and normalised["OnUnauthenticatedRequest"] == "authenticate"
+
+
+def test_a_rule_without_conditions_or_actions_is_refused():
+    with pytest.raises(mod.RulesError, match="needs Conditions and Actions"):
+        mod.desired_rules([{"Priority": 5, "Conditions": [], "Actions": PLAN[0]["Actions"]}])
+
+
+def test_a_free_priority_is_searched_below_the_highest():
+    assert mod.free_priority({1, 2}) == 3
+    assert mod.free_priority({mod.MAX_PRIORITY, mod.MAX_PRIORITY - 1}) == mod.MAX_PRIORITY - 2
+    with pytest.raises(mod.RulesError, match="no free rule priority"):
+        mod.free_priority(set(range(1, mod.MAX_PRIORITY + 1)))
+
+
+def test_main_converges_and_drops_the_diff_unless_asked(stubs, monkeypatch):
+    stubs.rules(converged())
+    stubs.rules(converged())
+    client = stubs.client()
+    params = {"listener_arn": LISTENER_ARN, "rules": PLAN, "purge_rules": True}
+    plain = utils.run_main(mod, monkeypatch, utils.FakeModule(params, {"elbv2": client}))
+    with_diff = utils.run_main(mod, monkeypatch, utils.FakeModule(params, {"elbv2": client}, diff=True))
+    assert plain["changed"] is False and "diff" not in plain and "diff" in with_diff
