@@ -552,3 +552,68 @@ def test_check_mode_reports_a_replica_key_change_and_writes_nothing(aws):
     m = manager(aws, check_mode=True, sse=CUSTOMER_SSE)
     assert m.ensure_present()["changed"] is True
     assert m.diff["after"]["replica_kms_keys"] == {"us-west-2": KEYS["us-west-2"]}
+
+
+# ----------------------------------------------------------------------------- inputs refused, main()
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"replica_regions": ["us-west-2", REGION]}, "must not contain the module's region"),
+        ({"stream_view_type": "KEYS_ONLY"}, "needs stream_view_type NEW_AND_OLD_IMAGES"),
+        (
+            {"sse": {"enabled": True, "kms_key_id": "alias/tap-test", "replica_kms_key_ids": {}}},
+            "give sse.replica_kms_key_ids for us-west-2",
+        ),
+    ],
+)
+def test_inputs_are_refused_before_any_call(aws, overrides, message):
+    with pytest.raises(module.GlobalTableError, match=message):
+        manager(aws, **overrides).ensure_present()
+
+
+def test_creating_needs_a_hash_key(aws):
+    aws.describe_missing()
+    with pytest.raises(module.GlobalTableError, match="hash_key_name is required to create table"):
+        manager(aws, hash_key_name=None).ensure_present()
+
+
+class FakeModule(utils.FakeModule):
+    region = REGION
+
+
+def test_main_previews_a_new_table_and_drops_the_diff_unless_asked(aws, monkeypatch):
+    aws.describe_missing()
+    aws.describe_missing()
+    fake = FakeModule(params(), {"dynamodb": aws.client}, check_mode=True)
+    result = utils.run_main(module, monkeypatch, fake)
+    assert result["changed"] is True and "diff" not in result
+    with_diff = utils.run_main(module, monkeypatch, FakeModule(params(), {"dynamodb": aws.client}, True, True))
+    assert with_diff["diff"]["before"] == {} and with_diff["diff"]["after"]["replica_regions"] == ["us-west-2"]
+
+
+def test_main_names_the_table_of_a_refused_input(aws, monkeypatch):
+    fake = FakeModule(params(replica_regions=[REGION]), {"dynamodb": aws.client})
+    result = utils.run_main(module, monkeypatch, fake)
+    assert result["failed"] is True and "must not contain the module's region" in result["msg"]
+
+
+def test_the_stream_view_of_a_table_with_replicas_is_not_changed(aws):
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")], stream="NEW_IMAGE"))
+    with pytest.raises(module.GlobalTableError, match="has replicas; its stream view type NEW_IMAGE cannot be changed"):
+        manager(aws).ensure_present()
+
+
+def test_without_tags_the_tags_are_left_alone_and_pitr_unknown_on_a_table_gone(aws):
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
+    aws.stubber.add_client_error(
+        "describe_continuous_backups",
+        service_error_code="TableNotFoundException",
+        service_message="Table not found: %s" % NAME,
+        http_status_code=400,
+        expected_params={"TableName": NAME},
+    )
+    aws.tags({"Owner": "someone"})
+    m = manager(aws, tags=None, check_mode=True)
+    result = m.ensure_present()
+    assert m.diff["before"]["tags"] == m.diff["after"]["tags"] == {"Owner": "someone"}
+    assert m.diff["before"]["point_in_time_recovery"] is None and result["changed"] is True
