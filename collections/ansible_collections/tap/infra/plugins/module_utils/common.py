@@ -65,6 +65,15 @@ class Manager:
             self.sleep(delay)
 
 
+# The state option of every module that converges a resource to present or absent.
+STATE_OPTION = dict(type="str", default="present", choices=["present", "absent"])
+
+
+def converge_state(module, manager, present, absent, failure):
+    """converge() with present() or absent(), as the module's state option asks."""
+    converge(module, present if module.params["state"] == "present" else absent, failure, manager)
+
+
 def updated_tags(tags, to_set, to_unset):
     """The tags once the changes compare_aws_tags found are made."""
     result = {k: v for k, v in tags.items() if k not in to_unset}

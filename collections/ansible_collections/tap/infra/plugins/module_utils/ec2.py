@@ -3,17 +3,37 @@
 # Copyright: tap-infra maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""EC2 helpers of the tap.infra modules: calls through a retry, tag updates, CIDR blocks."""
+"""EC2 helpers of the tap.infra modules: the managers' base, calls through a retry, tag updates, CIDR blocks."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import ipaddress
+import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
+from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
+
+
+class Ec2Manager(Manager):
+    """The manager of an EC2 resource that is waited for when new (wait, wait_timeout), retried while it is not
+    visible yet (EC2_NOT_YET_VISIBLE), and deleted through DEPENDENCY_VIOLATION (at most delete_attempts)."""
+
+    def __init__(
+        self, client, check_mode=False, wait=True, wait_timeout=300, delete_attempts=None, sleep=time.sleep,
+        clock=time.monotonic,
+    ):  # fmt: skip
+        super().__init__(client, check_mode, sleep, clock)
+        self.wait = wait
+        self.wait_timeout = wait_timeout
+        self.new_resource_retry = self.retrying(EC2_NOT_YET_VISIBLE)
+        self.delete_attempts = delete_attempts or DEPENDENCY_VIOLATION.attempts
+        self.delete_retry = self.retrying(DEPENDENCY_VIOLATION, attempts=self.delete_attempts)
 
 
 def caller(client, retry=None):

@@ -144,8 +144,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
-from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 
 
 class DashboardBodyError(ModuleError):
@@ -204,12 +206,8 @@ def widget_summary(before, after):
     }
 
 
-class DashboardManager:
-    """Converges one dashboard; holds the (retrying) client and the check mode switch."""
-
-    def __init__(self, client, check_mode=False):
-        self.client = client
-        self.check_mode = check_mode
+class DashboardManager(Manager):
+    """Converges one dashboard; holds the client and the check mode switch."""
 
     def get(self, name):
         """The dashboard as GetDashboard returns it, or None when it does not exist."""
@@ -279,7 +277,7 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["dashboard_name"]),
         body=dict(type="raw"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
@@ -289,11 +287,9 @@ def main():
     client = module.client("cloudwatch", retry_decorator=CLIENT_DECORATOR)
     manager = DashboardManager(client, check_mode=module.check_mode)
     name = module.params["name"]
-    if module.params["state"] == "present":
-        ensure = partial(manager.ensure_present, name, module.params["body"])
-    else:
-        ensure = partial(manager.ensure_absent, name)
-    converge(module, ensure, "CloudWatch dashboard %s could not be converged" % name)
+    present = partial(manager.ensure_present, name, module.params["body"])
+    absent = partial(manager.ensure_absent, name)
+    converge_state(module, manager, present, absent, "CloudWatch dashboard %s could not be converged" % name)
 
 
 if __name__ == "__main__":

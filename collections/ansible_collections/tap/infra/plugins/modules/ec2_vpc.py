@@ -200,7 +200,6 @@ vpc:
       sample: "123456789012"
 """
 
-import time
 from functools import partial
 
 try:
@@ -218,17 +217,16 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import Manager
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as VpcError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import Ec2Manager
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import normalise_cidr
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
-from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
-from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
 WAIT_DELAY = 2
 # Module option -> (DescribeVpcAttribute Attribute, response / ModifyVpcAttribute key).
@@ -280,25 +278,8 @@ def diff_view(vpc):
     return {key: vpc.get(key) for key in ("id", "cidr_block", "enable_dns_support", "enable_dns_hostnames", "tags")}
 
 
-class VpcManager(Manager):
+class VpcManager(Ec2Manager):
     """Converges one VPC; holds the client and the check mode switch."""
-
-    def __init__(
-        self,
-        client,
-        check_mode=False,
-        wait=True,
-        wait_timeout=300,
-        delete_attempts=None,
-        sleep=time.sleep,
-        clock=time.monotonic,
-    ):
-        super().__init__(client, check_mode, sleep, clock)
-        self.wait = wait
-        self.wait_timeout = wait_timeout
-        self.new_vpc_retry = self.retrying(EC2_NOT_YET_VISIBLE)
-        self.delete_attempts = delete_attempts or DEPENDENCY_VIOLATION.attempts
-        self.delete_retry = self.retrying(DEPENDENCY_VIOLATION, attempts=self.delete_attempts)
 
     # ---- reads --------------------------------------------------------------------------------------------
 
@@ -351,7 +332,7 @@ class VpcManager(Manager):
                     % (vpc["VpcId"], self.wait_timeout, vpc.get("State"))
                 )
             self.sleep(WAIT_DELAY)
-            found = self.new_vpc_retry(self.client.describe_vpcs)(VpcIds=[vpc["VpcId"]])["Vpcs"]
+            found = self.new_resource_retry(self.client.describe_vpcs)(VpcIds=[vpc["VpcId"]])["Vpcs"]
             if found:
                 vpc = found[0]
         return vpc
@@ -370,7 +351,7 @@ class VpcManager(Manager):
     def set_attribute(self, vpc_id, option, value, new=False):
         attribute, key = ATTRIBUTES[option]
         try:
-            call = caller(self.client, self.new_vpc_retry if new else None)
+            call = caller(self.client, self.new_resource_retry if new else None)
             call("modify_vpc_attribute", VpcId=vpc_id, **{key: {"Value": value}})
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             raise VpcError("the %s attribute of %s could not be set to %s" % (attribute, vpc_id, value), e)
@@ -535,7 +516,7 @@ def main():
         enable_dns_hostnames=dict(type="bool"),
         tags=dict(type="dict"),
         purge_tags=dict(type="bool", default=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
     )

@@ -227,9 +227,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RouteTablesError
-from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
@@ -736,17 +737,15 @@ def main():
             ),
         ),
         purge_tags=dict(type="bool", default=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     manager = RouteTablesManager(module.client("ec2", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode)
     vpc_id = params["vpc_id"]
-    if params["state"] == "present":
-        ensure = partial(manager.ensure_present, vpc_id, params["route_tables"], purge_tags=params["purge_tags"])
-    else:
-        ensure = partial(manager.ensure_absent, vpc_id, params["route_tables"])
-    converge(module, ensure, "the route tables of %s could not be converged" % vpc_id, manager)
+    present = partial(manager.ensure_present, vpc_id, params["route_tables"], purge_tags=params["purge_tags"])
+    absent = partial(manager.ensure_absent, vpc_id, params["route_tables"])
+    converge_state(module, manager, present, absent, "the route tables of %s could not be converged" % vpc_id)
 
 
 if __name__ == "__main__":

@@ -273,6 +273,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SecurityGroupError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
@@ -748,7 +749,7 @@ def main():
         rules_egress=dict(type="list", elements="dict", options=rule_options),
         tags=dict(type="dict"),
         purge_tags=dict(type="bool", default=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
         wait_timeout=dict(type="int", default=300),
     )
     module = AnsibleAWSModule(

@@ -177,7 +177,6 @@ subnets:
 """
 
 import re
-import time
 from functools import partial
 
 try:
@@ -192,17 +191,16 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import Manager
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SubnetsError
-from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import Ec2Manager
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import normalise_cidr
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
-from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
-from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
 WAIT_DELAY = 3
 FAILED_STATES = ("failed", "failed-insufficient-capacity")
@@ -256,25 +254,8 @@ def diff_view(subnet):
     return {key: subnet[key] for key in ("id", "az", "map_public", "tags")}
 
 
-class SubnetsManager(Manager):
+class SubnetsManager(Ec2Manager):
     """Converges the listed subnets of one VPC; holds the client and the check mode switch."""
-
-    def __init__(
-        self,
-        client,
-        check_mode=False,
-        wait=True,
-        wait_timeout=300,
-        delete_attempts=None,
-        sleep=time.sleep,
-        clock=time.monotonic,
-    ):
-        super().__init__(client, check_mode, sleep, clock)
-        self.wait = wait
-        self.wait_timeout = wait_timeout
-        self.new_subnet_retry = self.retrying(EC2_NOT_YET_VISIBLE)
-        self.delete_attempts = delete_attempts or DEPENDENCY_VIOLATION.attempts
-        self.delete_retry = self.retrying(DEPENDENCY_VIOLATION, attempts=self.delete_attempts)
 
     # ---- reads --------------------------------------------------------------------------------------------
 
@@ -294,7 +275,7 @@ class SubnetsManager(Manager):
         deadline = self.clock() + self.wait_timeout
         while pending:
             self.sleep(WAIT_DELAY)
-            found = self.new_subnet_retry(self.client.describe_subnets)(SubnetIds=pending)["Subnets"]
+            found = self.new_resource_retry(self.client.describe_subnets)(SubnetIds=pending)["Subnets"]
             for subnet in found:
                 by_id[subnet["SubnetId"]] = subnet
                 if subnet.get("State") in FAILED_STATES:
@@ -342,7 +323,7 @@ class SubnetsManager(Manager):
 
     def set_map_public(self, subnet_id, value, new=False):
         try:
-            call = caller(self.client, self.new_subnet_retry if new else None)
+            call = caller(self.client, self.new_resource_retry if new else None)
             call("modify_subnet_attribute", SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": value})
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             raise SubnetsError("MapPublicIpOnLaunch of subnet %s could not be set to %s" % (subnet_id, value), e)
@@ -495,7 +476,7 @@ def main():
             ),
         ),
         purge_tags=dict(type="bool", default=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
     )
@@ -508,11 +489,9 @@ def main():
         wait_timeout=params["wait_timeout"],
     )
     vpc_id = params["vpc_id"]
-    if params["state"] == "present":
-        ensure = partial(manager.ensure_present, vpc_id, params["subnets"], purge_tags=params["purge_tags"])
-    else:
-        ensure = partial(manager.ensure_absent, vpc_id, params["subnets"])
-    converge(module, ensure, "the subnets of %s could not be converged" % vpc_id, manager)
+    present = partial(manager.ensure_present, vpc_id, params["subnets"], purge_tags=params["purge_tags"])
+    absent = partial(manager.ensure_absent, vpc_id, params["subnets"])
+    converge_state(module, manager, present, absent, "the subnets of %s could not be converged" % vpc_id)
 
 
 if __name__ == "__main__":

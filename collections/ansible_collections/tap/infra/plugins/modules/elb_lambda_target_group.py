@@ -199,6 +199,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as LambdaTargetGroupError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
@@ -541,7 +542,7 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
         function_name=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
         health_check=dict(
             type="dict",
             options=dict(

@@ -114,8 +114,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as AliasParameterError
-from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.kms import ALIAS_PREFIX
 from ansible_collections.tap.infra.plugins.module_utils.kms import alias_name
@@ -147,12 +149,8 @@ def state_of(alias):
     return {"alias_name": alias["AliasName"], "target_key_id": alias.get("TargetKeyId", "")}
 
 
-class AliasManager:
-    """Converges one alias; holds the (retrying) client and the check mode switch."""
-
-    def __init__(self, client, check_mode=False):
-        self.client = client
-        self.check_mode = check_mode
+class AliasManager(Manager):
+    """Converges one alias; holds the client and the check mode switch."""
 
     def get(self, name, key_id=None):
         """The alias as ListAliases returns it (every page, optionally only the key's), or None."""
@@ -211,7 +209,7 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["alias", "alias_name"]),
         target_key_id=dict(type="str", aliases=["key_id", "key_arn"]),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
@@ -221,11 +219,9 @@ def main():
     client = module.client("kms", retry_decorator=CLIENT_DECORATOR)
     manager = AliasManager(client, check_mode=module.check_mode)
     name = module.params["name"]
-    if module.params["state"] == "present":
-        ensure = partial(manager.ensure_present, name, module.params["target_key_id"])
-    else:
-        ensure = partial(manager.ensure_absent, name)
-    converge(module, ensure, "KMS alias %s could not be converged" % name)
+    present = partial(manager.ensure_present, name, module.params["target_key_id"])
+    absent = partial(manager.ensure_absent, name)
+    converge_state(module, manager, present, absent, "KMS alias %s could not be converged" % name)
 
 
 if __name__ == "__main__":

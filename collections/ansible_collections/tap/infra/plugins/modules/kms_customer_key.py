@@ -189,6 +189,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as CustomerKeyError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
@@ -510,7 +511,7 @@ def main():
         identifying_tags=dict(type="list", elements="str", default=["Project", "Environment", "Name"]),
         enable_key_rotation=dict(type="bool", default=True),
         pending_window=dict(type="int", default=30, aliases=["deletion_delay"]),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if not 7 <= module.params["pending_window"] <= 30:

@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.tap.infra.plugins.modules import ec2_vpc_subnets as mod
 from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
+from ansible_collections.tap.infra.plugins.module_utils import ec2 as ec2_utils
 from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
 REGION = "us-east-1"
@@ -578,7 +579,7 @@ def test_main_reports_a_dependency_violation_with_changed(stubs, monkeypatch):
     stubs.vpc_subnets([subnet(0), subnet(1)])
     stubs.expect_delete(IDS[0])
     stubs.dependency_violation(IDS[1])
-    monkeypatch.setattr(mod, "DEPENDENCY_VIOLATION", mod.DEPENDENCY_VIOLATION.within(attempts=1))
+    monkeypatch.setattr(ec2_utils, "DEPENDENCY_VIOLATION", ec2_utils.DEPENDENCY_VIOLATION.within(attempts=1))
     result = run_main(monkeypatch, FakeModule({"state": "absent"}, stubs))
     assert result["failed"] is True and result["changed"] is True
     assert "subnet %s (10.0.1.0/24) still has dependencies after 1 attempts" % IDS[1] in result["msg"]
