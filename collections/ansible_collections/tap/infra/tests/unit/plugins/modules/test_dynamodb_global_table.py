@@ -605,13 +605,8 @@ def test_the_stream_view_of_a_table_with_replicas_is_not_changed(aws):
 
 def test_without_tags_the_tags_are_left_alone_and_pitr_unknown_on_a_table_gone(aws):
     aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
-    aws.stubber.add_client_error(
-        "describe_continuous_backups",
-        service_error_code="TableNotFoundException",
-        service_message="Table not found: %s" % NAME,
-        http_status_code=400,
-        expected_params={"TableName": NAME},
-    )
+    gone = ("TableNotFoundException", "Table not found: %s" % NAME, 400, {"TableName": NAME})
+    aws.stubber.add_client_error("describe_continuous_backups", *gone)
     aws.tags({"Owner": "someone"})
     m = manager(aws, tags=None, check_mode=True)
     result = m.ensure_present()
