@@ -3,7 +3,8 @@
 # Copyright: tap-infra maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What every tap.infra module shares: its error, its client's retries, paginated reads and the run of main()."""
+"""What every tap.infra module shares: its error, its manager's base (client, check mode, clock), bounded waits,
+paginated reads, tag updates and the run of main(). How calls are retried: module_utils/retries.py."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,30 +15,63 @@ try:
 except ImportError:
     pass  # protected by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+import time
 
-# The client's retries (module.client(..., retry_decorator=RETRY_DECORATOR), then aws_retry=True on each call).
-RETRY_DECORATOR = AWSRetry.jittered_backoff(retries=10)
+from ansible_collections.tap.infra.plugins.module_utils.errors import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.retries import Retrying
+from ansible_collections.tap.infra.plugins.module_utils.retries import denials_explained
+from ansible_collections.tap.infra.plugins.module_utils.retries import explained
 
-
-class ModuleError(Exception):
-    """A failure with a message for the user (and the botocore exception when there is one)."""
-
-    def __init__(self, message, exception=None):
-        super().__init__(message)
-        self.message = message
-        self.exception = exception
+# The client decorator of every module: module.client(service, retry_decorator=CLIENT_DECORATOR), then
+# aws_retry=True on each call. Throttling and 5xx are botocore's (retries.py); a denial fails at once, explained.
+CLIENT_DECORATOR = denials_explained
 
 
-def error_code(exception):
-    """The AWS error code of a botocore exception (None for a connection error and the like)."""
-    return getattr(exception, "response", {}).get("Error", {}).get("Code")
+def paginated(client, method, key, **params):
+    """The `key` list of every page of a paginated read (a denial explained)."""
+    paginator = client.get_paginator(method)
+    try:
+        return paginator.paginate(**params).build_full_result().get(key, [])
+    except botocore.exceptions.ClientError as e:
+        raise explained(getattr(getattr(client, "client", client), method), e, params)
 
 
-def paginated(client, method, key, retry_decorator=RETRY_DECORATOR, **params):
-    """The `key` list of every page of a paginated read."""
-    return paginated_query_with_retries(client, method, retry_decorator=retry_decorator, **params).get(key, [])
+class Manager:
+    """The base of every module's manager: the client(s), the check-mode switch, what changed, the warnings,
+    and the clock and sleep of its retries and waits (tests replace both)."""
+
+    def __init__(self, client, check_mode=False, sleep=time.sleep, clock=time.monotonic):
+        self.client = client
+        self.check_mode = check_mode
+        self.sleep = sleep
+        self.clock = clock
+        self.changed = False
+        self.warnings = []
+
+    def retrying(self, policy, **bounds):
+        """A decorator retrying a call on `policy` (retries.py), with this manager's clock."""
+        return Retrying(policy.within(**bounds) if bounds else policy, self.sleep, self.clock)
+
+    def wait_until(self, poll, timeout, delay, what):
+        """poll() every `delay` seconds until it returns a true value (returned), for at most `timeout` seconds;
+        then a ModuleError naming `what`. poll() is called once before any wait."""
+        deadline = self.clock() + timeout
+        while True:
+            found = poll()
+            if found:
+                return found
+            if self.clock() + delay > deadline:
+                raise ModuleError("%s: still not done after %d seconds" % (what, timeout))
+            self.sleep(delay)
+
+
+# The state option of every module that converges a resource to present or absent.
+STATE_OPTION = dict(type="str", default="present", choices=["present", "absent"])
+
+
+def converge_state(module, manager, present, absent, failure):
+    """converge() with present() or absent(), as the module's state option asks."""
+    converge(module, present if module.params["state"] == "present" else absent, failure, manager)
 
 
 def updated_tags(tags, to_set, to_unset):

@@ -3,41 +3,42 @@
 # Copyright: tap-infra maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""EC2 helpers of the tap.infra modules: retries around new and busy resources, tag updates, CIDR blocks."""
+"""EC2 helpers of the tap.infra modules: the managers' base, calls through a retry, tag updates, CIDR blocks."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import ipaddress
+import time
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
-
-# Network interfaces of deleted resources linger for a while: a deletion is retried on DependencyViolation, at most
-# this many attempts (jittered back-off, 5 s doubling up to 30 s).
-DEPENDENCY_ATTEMPTS = 15
-DEPENDENCY_DELAY = 5
+from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
+from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
 
-def consistency_retry(codes):
-    """Retries on `codes`, the errors of a resource made or changed moments ago that EC2 does not show yet
-    (EC2 is eventually consistent): 10 attempts, 2 s doubling up to 15 s (jittered)."""
-    return AWSRetry.jittered_backoff(retries=10, delay=2, max_delay=15, catch_extra_error_codes=codes)
+class Ec2Manager(Manager):
+    """The manager of an EC2 resource that is waited for when new (wait, wait_timeout), retried while it is not
+    visible yet (EC2_NOT_YET_VISIBLE), and deleted through DEPENDENCY_VIOLATION (at most delete_attempts)."""
 
-
-def dependency_retry(attempts, delay):
-    """Retries a deletion on DependencyViolation: `attempts` attempts, `delay` s doubling up to 30 s (jittered)."""
-    return AWSRetry.jittered_backoff(
-        retries=attempts, delay=delay, max_delay=30, catch_extra_error_codes=["DependencyViolation"]
-    )
+    def __init__(
+        self, client, check_mode=False, wait=True, wait_timeout=300, delete_attempts=None, sleep=time.sleep,
+        clock=time.monotonic,
+    ):  # fmt: skip
+        super().__init__(client, check_mode, sleep, clock)
+        self.wait = wait
+        self.wait_timeout = wait_timeout
+        self.new_resource_retry = self.retrying(EC2_NOT_YET_VISIBLE)
+        self.delete_attempts = delete_attempts or DEPENDENCY_VIOLATION.attempts
+        self.delete_retry = self.retrying(DEPENDENCY_VIOLATION, attempts=self.delete_attempts)
 
 
 def caller(client, retry=None):
-    """call(method, **params): through `retry` when given (a resource made moments ago), else with the client's
-    own retries (aws_retry)."""
+    """call(method, **params): through `retry` when given (a resource made moments ago: module_utils/retries.py),
+    else through the client's decorator (aws_retry)."""
 
     def call(method, **params):
         function = getattr(client, method)

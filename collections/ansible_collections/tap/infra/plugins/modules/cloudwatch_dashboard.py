@@ -46,6 +46,10 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
+notes:
+  - Why it exists - neither C(amazon.aws) nor C(community.aws) has a CloudWatch dashboard module (amazon.aws 11.4,
+    community.aws 11.2). The project can drop it when one is published.
 """
 
 EXAMPLES = r"""
@@ -139,9 +143,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
-from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 
 
 class DashboardBodyError(ModuleError):
@@ -200,12 +206,8 @@ def widget_summary(before, after):
     }
 
 
-class DashboardManager:
-    """Converges one dashboard; holds the (retrying) client and the check mode switch."""
-
-    def __init__(self, client, check_mode=False):
-        self.client = client
-        self.check_mode = check_mode
+class DashboardManager(Manager):
+    """Converges one dashboard; holds the client and the check mode switch."""
 
     def get(self, name):
         """The dashboard as GetDashboard returns it, or None when it does not exist."""
@@ -275,21 +277,19 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["dashboard_name"]),
         body=dict(type="raw"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         required_if=[("state", "present", ["body"])],
         supports_check_mode=True,
     )
-    client = module.client("cloudwatch", retry_decorator=RETRY_DECORATOR)
+    client = module.client("cloudwatch", retry_decorator=CLIENT_DECORATOR)
     manager = DashboardManager(client, check_mode=module.check_mode)
     name = module.params["name"]
-    if module.params["state"] == "present":
-        ensure = partial(manager.ensure_present, name, module.params["body"])
-    else:
-        ensure = partial(manager.ensure_absent, name)
-    converge(module, ensure, "CloudWatch dashboard %s could not be converged" % name)
+    present = partial(manager.ensure_present, name, module.params["body"])
+    absent = partial(manager.ensure_absent, name)
+    converge_state(module, manager, present, absent, "CloudWatch dashboard %s could not be converged" % name)
 
 
 if __name__ == "__main__":

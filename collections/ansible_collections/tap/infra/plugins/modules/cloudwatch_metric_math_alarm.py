@@ -150,6 +150,11 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags.modules
   - amazon.aws.boto3
+  - tap.infra.retries
+notes:
+  - Why it exists - it complements C(amazon.aws.cloudwatch_metric_alarm), which with O(metrics) reports changed on
+    every run and never detects a real change to the metrics (it drops the existing C(Metrics) before comparing;
+    amazon.aws 11.4). The project can drop it when C(cloudwatch_metric_alarm) compares C(Metrics).
 """
 
 EXAMPLES = r"""
@@ -248,21 +253,20 @@ alarm:
 import copy
 import datetime
 
-try:
-    import botocore
-except ImportError:
-    pass  # protected by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.common import converge
 
 
 class AlarmDefinitionError(ValueError):
@@ -421,12 +425,8 @@ def alarm_result(alarm, tags):
     return result
 
 
-class MetricMathAlarmManager:
-    """Converges one metric-query alarm; holds the (retrying) client and the check mode switch."""
-
-    def __init__(self, client, check_mode=False):
-        self.client = client
-        self.check_mode = check_mode
+class MetricMathAlarmManager(Manager):
+    """Converges one metric-query alarm; holds the client and the check mode switch."""
 
     def describe(self, name):
         response = self.client.describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm"], aws_retry=True)
@@ -524,7 +524,7 @@ def main():
     )
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["alarm_name"]),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
         metrics=dict(type="list", elements="dict", options=query_options),
         comparison_operator=dict(
             type="str",
@@ -555,23 +555,21 @@ def main():
         required_if=[("state", "present", ["metrics", "comparison_operator", "threshold", "evaluation_periods"])],
         supports_check_mode=True,
     )
-    client = module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff(retries=10))
-    manager = MetricMathAlarmManager(client, check_mode=module.check_mode)
+    manager = MetricMathAlarmManager(
+        module.client("cloudwatch", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode
+    )
     name = module.params["name"]
-    try:
-        if module.params["state"] == "present":
-            desired = desired_from_params(module.params)
-            result = manager.ensure_present(desired, module.params["tags"], module.params["purge_tags"])
-        else:
-            result = manager.ensure_absent(name)
-    except AlarmDefinitionError as exc:
-        module.fail_json(msg="alarm %s: %s" % (name, exc))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        module.fail_json_aws(exc, msg="CloudWatch alarm %s could not be converged" % name)
 
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    def ensure():
+        if module.params["state"] == "absent":
+            return manager.ensure_absent(name)
+        try:
+            desired = desired_from_params(module.params)
+        except AlarmDefinitionError as exc:
+            raise ModuleError("alarm %s: %s" % (name, exc))
+        return manager.ensure_present(desired, module.params["tags"], module.params["purge_tags"])
+
+    converge(module, ensure, "CloudWatch alarm %s could not be converged" % name, manager)
 
 
 if __name__ == "__main__":

@@ -130,12 +130,20 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - tap.infra.retries
 author:
   - tap-infra maintainers (@tap-infra)
 notes:
   - Supports check mode (reports what would change, writes nothing) and diff mode (the managed settings,
     replicas included, before and after).
   - Tags are not replicated by AWS; they apply to the table in the module's region.
+  - C(UpdateContinuousBackups) is refused with C(ContinuousBackupsUnavailableException) for a while after
+    C(CreateTable); it is retried, at most 20 attempts within 5 minutes. C(UpdateTable) and C(DeleteTable) are
+    retried on C(ResourceInUseException) (the table or a replica is changing), at most 10 attempts within 10 minutes.
+  - Why it exists - it replaces C(community.aws.dynamodb_table), which has no options for replicas (global tables
+    2019.11.21), the stream, point-in-time recovery, SSE with a customer managed key or deletion protection
+    (community.aws 11.2). The project can drop it when C(community.aws.dynamodb_table) manages those
+    (community.aws#605).
 """
 
 EXAMPLES = r"""
@@ -275,40 +283,34 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as GlobalTableError
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.retries import BACKUPS_BEING_ENABLED
+from ansible_collections.tap.infra.plugins.module_utils.retries import TABLE_BUSY
 
 KEY_TYPES = {"STRING": "S", "NUMBER": "N", "BINARY": "B"}
 REPLICA_IN_PROGRESS = ("CREATING", "UPDATING", "DELETING", "ARCHIVING")
 REPLICA_FAILED = ("CREATION_FAILED", "INACCESSIBLE_ENCRYPTION_CREDENTIALS", "REPLICATION_NOT_AUTHORIZED")
 POLL_SECONDS = 10
 
-# UpdateTable is refused while the table or a replica changes (ResourceInUseException) and may be
-# throttled (LimitExceededException): both are worth retrying.
-RETRY_DECORATOR = AWSRetry.jittered_backoff(
-    retries=10, delay=3, max_delay=60, catch_extra_error_codes=["LimitExceededException", "ResourceInUseException"]
-)
 
-
-class GlobalTableManager:
-    """Converges one table and its replicas. Needs only a (retrying) client, the module parameters,
-    the region and check_mode, so unit tests drive it with a stubbed client."""
+class GlobalTableManager(Manager):
+    """Converges one table and its replicas. Needs only a client, the module parameters, the region and
+    check_mode, so unit tests drive it with a stubbed client."""
 
     def __init__(self, client, params, region, check_mode=False, sleep=time.sleep, clock=time.monotonic):
-        self.client = client
+        super().__init__(client, check_mode, sleep, clock)
         self.params = params
         self.name = params["name"]
         self.region = region
-        self.check_mode = check_mode
-        self.sleep = sleep
-        self.clock = clock
-        self.changed = False
         self.diff = {"before": {}, "after": {}}
 
     # ------------------------------------------------------------------ reads
@@ -503,7 +505,7 @@ class GlobalTableManager:
         """One UpdateTable call on a settled table, then wait for it to settle again."""
         self.changed = True
         self.wait_settled()
-        self.client.update_table(TableName=self.name, aws_retry=True, **kwargs)
+        self.retrying(TABLE_BUSY)(self.client.update_table)(TableName=self.name, **kwargs)
 
     def validate(self):
         params = self.params
@@ -616,10 +618,10 @@ class GlobalTableManager:
         wanted = self.params["point_in_time_recovery"]
         if current != wanted:
             self.changed = True
-            self.client.update_continuous_backups(
+            # Refused for a while after CreateTable (ContinuousBackupsUnavailableException): retried.
+            self.retrying(BACKUPS_BEING_ENABLED)(self.client.update_continuous_backups)(
                 TableName=self.name,
                 PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": wanted},
-                aws_retry=True,
             )
         return wanted
 
@@ -679,7 +681,7 @@ class GlobalTableManager:
             self._update(DeletionProtectionEnabled=False)
         self.wait_settled()
         try:
-            self.client.delete_table(TableName=self.name, aws_retry=True)
+            self.retrying(TABLE_BUSY)(self.client.delete_table)(TableName=self.name)
         except is_boto3_error_code("ResourceNotFoundException"):
             pass
         if self.params["wait"]:
@@ -747,7 +749,7 @@ def main():
     share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
         hash_key_name=dict(type="str"),
         hash_key_type=dict(type="str", default="STRING", choices=list(KEY_TYPES)),
         range_key_name=dict(type="str"),
@@ -775,7 +777,7 @@ def main():
         wait_timeout=dict(type="int", default=1800),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("dynamodb", retry_decorator=RETRY_DECORATOR)
+    client = module.client("dynamodb", retry_decorator=CLIENT_DECORATOR)
     run(module, client)
 
 

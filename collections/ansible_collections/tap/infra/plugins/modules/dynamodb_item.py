@@ -44,6 +44,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - The identity needs C(dynamodb:GetItem), and C(dynamodb:PutItem), C(dynamodb:UpdateItem) or
     C(dynamodb:DeleteItem) on the table.
@@ -86,18 +87,16 @@ from functools import partial
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 from ansible_collections.tap.infra.plugins.module_utils.dynamodb import from_dynamodb
 from ansible_collections.tap.infra.plugins.module_utils.dynamodb import to_dynamodb
 
 
-class ItemManager:
-    """Converges one item; holds the (retrying) client and the check mode switch."""
-
-    def __init__(self, client, check_mode=False):
-        self.client = client
-        self.check_mode = check_mode
+class ItemManager(Manager):
+    """Converges one item; holds the client and the check mode switch."""
 
     def get(self, table, key):
         found = self.client.get_item(TableName=table, Key=to_dynamodb(key), ConsistentRead=True, aws_retry=True)
@@ -145,16 +144,14 @@ def main():
         table=dict(type="str", required=True),
         key=dict(type="dict", required=True, no_log=False),
         attributes=dict(type="dict", default={}),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    manager = ItemManager(module.client("dynamodb", retry_decorator=RETRY_DECORATOR), check_mode=module.check_mode)
+    manager = ItemManager(module.client("dynamodb", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode)
     table, key = module.params["table"], module.params["key"]
-    if module.params["state"] == "present":
-        ensure = partial(manager.ensure_present, table, key, module.params["attributes"])
-    else:
-        ensure = partial(manager.ensure_absent, table, key)
-    converge(module, ensure, "DynamoDB item %s of table %s could not be converged" % (key, table))
+    present = partial(manager.ensure_present, table, key, module.params["attributes"])
+    absent = partial(manager.ensure_absent, table, key)
+    converge_state(module, manager, present, absent, "DynamoDB item %s of table %s could not be converged" % (key, table))
 
 
 if __name__ == "__main__":

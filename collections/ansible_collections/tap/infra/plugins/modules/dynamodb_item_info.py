@@ -44,6 +44,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - The identity needs C(dynamodb:GetItem) or C(dynamodb:Query) on the table.
   - Why it exists - neither C(amazon.aws) nor C(community.aws) has a module (or lookup) that reads DynamoDB items;
@@ -92,7 +93,7 @@ query_items:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
@@ -136,7 +137,7 @@ def main():
         required_one_of=[("key", "partition_key")],
         supports_check_mode=True,
     )
-    client = module.client("dynamodb", retry_decorator=RETRY_DECORATOR)
+    client = module.client("dynamodb", retry_decorator=CLIENT_DECORATOR)
     converge(module, lambda: read(client, module.params), "items of table %s could not be read" % module.params["table"])
 
 

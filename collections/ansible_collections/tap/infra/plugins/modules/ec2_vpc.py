@@ -95,15 +95,19 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
-  - C(DependencyViolation) on C(DeleteVpc) is retried for a few minutes (15 attempts, jittered back-off), since AWS
-    releases the network interfaces of deleted NAT gateways, load balancers, DB instances and Lambda functions a
-    while after their deletion. The module fails, naming the VPC, when it still has dependencies after that.
+  - C(DependencyViolation) on C(DeleteVpc) is retried, at most 15 attempts within 6 minutes (5 s doubling to 30 s),
+    since AWS releases the network interfaces of deleted NAT gateways, load balancers, DB instances and Lambda
+    functions a while after their deletion. The module fails, naming the VPC, when it still has dependencies after that.
   - EC2 filters treat C(*) and C(?) in tag values as wildcards; the VPCs returned are also compared exactly.
   - The identity needs C(ec2:DescribeVpcs), and as needed C(ec2:DescribeVpcAttribute), C(ec2:CreateVpc),
     C(ec2:CreateTags) (also for the tags passed with C(CreateVpc)), C(ec2:DeleteTags), C(ec2:ModifyVpcAttribute)
     and C(ec2:DeleteVpc).
   - Secondary and IPv6 CIDR blocks, the tenancy and the DHCP options are not managed.
+  - Why it exists - it replaces C(amazon.aws.ec2_vpc_net), which finds a VPC by its name and CIDR, not by its tags,
+    and re-reads the VPC several times and each DNS attribute twice per run (here at most 3 reads when nothing
+    changes; amazon.aws 11.4). The project can drop it when C(ec2_vpc_net) finds a VPC by its tags in a few reads.
 """
 
 EXAMPLES = r"""
@@ -196,7 +200,6 @@ vpc:
       sample: "123456789012"
 """
 
-import time
 from functools import partial
 
 try:
@@ -213,22 +216,18 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as VpcError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
-from ansible_collections.tap.infra.plugins.module_utils.common import error_code
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import DEPENDENCY_ATTEMPTS
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import DEPENDENCY_DELAY
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import Ec2Manager
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import consistency_retry
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import dependency_retry
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import normalise_cidr
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
 
-# Right after CreateVpc, other calls may not see the VPC yet (EC2 is eventually consistent).
-NEW_VPC_RETRY = consistency_retry(["InvalidVpcID.NotFound"])
 WAIT_DELAY = 2
 # Module option -> (DescribeVpcAttribute Attribute, response / ModifyVpcAttribute key).
 ATTRIBUTES = {
@@ -279,34 +278,8 @@ def diff_view(vpc):
     return {key: vpc.get(key) for key in ("id", "cidr_block", "enable_dns_support", "enable_dns_hostnames", "tags")}
 
 
-class VpcManager:
-    """Converges one VPC; holds the (retrying) client and the check mode switch."""
-
-    def __init__(
-        self,
-        client,
-        check_mode=False,
-        wait=True,
-        wait_timeout=300,
-        new_vpc_retry=None,
-        delete_attempts=None,
-        delete_delay=None,
-        sleep=time.sleep,
-        clock=time.monotonic,
-    ):
-        self.client = client
-        self.check_mode = check_mode
-        self.wait = wait
-        self.wait_timeout = wait_timeout
-        # Overridable so tests do not sleep.
-        self.new_vpc_retry = new_vpc_retry or NEW_VPC_RETRY
-        self.delete_attempts = delete_attempts or DEPENDENCY_ATTEMPTS
-        self.delete_retry = dependency_retry(
-            self.delete_attempts, DEPENDENCY_DELAY if delete_delay is None else delete_delay
-        )
-        self.sleep = sleep
-        self.clock = clock
-        self.changed = False
+class VpcManager(Ec2Manager):
+    """Converges one VPC; holds the client and the check mode switch."""
 
     # ---- reads --------------------------------------------------------------------------------------------
 
@@ -359,7 +332,7 @@ class VpcManager:
                     % (vpc["VpcId"], self.wait_timeout, vpc.get("State"))
                 )
             self.sleep(WAIT_DELAY)
-            found = self.new_vpc_retry(self.client.describe_vpcs)(VpcIds=[vpc["VpcId"]])["Vpcs"]
+            found = self.new_resource_retry(self.client.describe_vpcs)(VpcIds=[vpc["VpcId"]])["Vpcs"]
             if found:
                 vpc = found[0]
         return vpc
@@ -378,7 +351,7 @@ class VpcManager:
     def set_attribute(self, vpc_id, option, value, new=False):
         attribute, key = ATTRIBUTES[option]
         try:
-            call = caller(self.client, self.new_vpc_retry if new else None)
+            call = caller(self.client, self.new_resource_retry if new else None)
             call("modify_vpc_attribute", VpcId=vpc_id, **{key: {"Value": value}})
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             raise VpcError("the %s attribute of %s could not be set to %s" % (attribute, vpc_id, value), e)
@@ -543,7 +516,7 @@ def main():
         enable_dns_hostnames=dict(type="bool"),
         tags=dict(type="dict"),
         purge_tags=dict(type="bool", default=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
     )
@@ -554,7 +527,7 @@ def main():
     )
     params = module.params
     manager = VpcManager(
-        module.client("ec2", retry_decorator=RETRY_DECORATOR),
+        module.client("ec2", retry_decorator=CLIENT_DECORATOR),
         check_mode=module.check_mode,
         wait=params["wait"],
         wait_timeout=params["wait_timeout"],

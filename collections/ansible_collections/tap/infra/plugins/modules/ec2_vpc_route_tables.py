@@ -103,14 +103,16 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - Tables are found by their C(Name) tag among the tables of O(vpc_id). Should several tables of the VPC carry a
     listed name (two runs that overlapped), O(state=present) converges the one with the most subnet associations
     (then the lowest id) and warns; O(state=absent) deletes them all.
   - A new table is not visible to every EC2 call at once (eventual consistency); the calls that follow
     C(CreateRouteTable) on it are retried on C(InvalidRouteTableID.NotFound), and route writes on a gateway or
-    NAT gateway not found, for about a minute at most (jittered back-off). So is C(DeleteRouteTable) on
-    C(DependencyViolation) right after its subnets were disassociated.
+    NAT gateway not found, at most 10 attempts within 90 s (2 s doubling to 15 s). C(DeleteRouteTable) on
+    C(DependencyViolation) right after its subnets were disassociated is retried like the other deletions of the
+    collection (at most 15 attempts within 6 minutes).
   - In check mode the target of a route may be empty, a subnet may be empty or listed for several tables; these
     stand for resources an earlier task would create, and the preview shows the change. Outside check mode they
     are errors, reported before any change.
@@ -120,6 +122,9 @@ notes:
     C(ec2:DisassociateRouteTable) and C(ec2:DeleteRouteTable).
   - Route propagation, gateway (edge) associations and other route targets (transit gateways, peering connections,
     network interfaces) are not managed; routes to them are deleted when O(route_tables[].routes) is set.
+  - Why it exists - it replaces C(amazon.aws.ec2_vpc_route_table), which converges one table per task with several
+    reads each and sleeps about 5 s on every change (here one DescribeRouteTables for the whole set when nothing
+    changes; amazon.aws 11.4). The project can drop it when an upstream module converges a set of tables in one read.
 """
 
 EXAMPLES = r"""
@@ -206,6 +211,7 @@ route_tables:
 """
 
 import ipaddress
+import time
 from functools import partial
 
 try:
@@ -220,29 +226,19 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RouteTablesError
-from ansible_collections.tap.infra.plugins.module_utils.common import converge
-from ansible_collections.tap.infra.plugins.module_utils.common import error_code
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import consistency_retry
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
+from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
+from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
-# Right after CreateRouteTable (or CreateNatGateway, in an earlier task), other calls may not see the new
-# resource yet: EC2 is eventually consistent. Bounded: 10 attempts, 2 s doubling up to 15 s (jittered).
-NOT_YET_VISIBLE = [
-    "InvalidRouteTableID.NotFound",
-    "InvalidGatewayID.NotFound",
-    "InvalidInternetGatewayID.NotFound",
-    "InvalidNatGatewayID.NotFound",
-    "NatGatewayNotFound",
-    "InvalidSubnetID.NotFound",
-]
-NEW_RESOURCE_RETRY = consistency_retry(NOT_YET_VISIBLE)
-# DeleteRouteTable right after DisassociateRouteTable may still see the association.
-DEPENDENCY_RETRY = consistency_retry(["DependencyViolation"])
 # Targets of a route as DescribeRouteTables returns them (a route to an instance also names its interface).
 TARGET_KEYS = (
     ("GatewayId", "gateway_id"),
@@ -431,17 +427,15 @@ def shaped_route(route):
     return shape
 
 
-class RouteTablesManager:
-    """Converges the listed route tables of one VPC; holds the (retrying) client and the check mode switch."""
+class RouteTablesManager(Manager):
+    """Converges the listed route tables of one VPC; holds the client and the check mode switch."""
 
-    def __init__(self, client, check_mode=False, new_resource_retry=None, dependency_retry=None):
-        self.client = client
-        self.check_mode = check_mode
-        # Overridable so tests do not sleep.
-        self.new_resource_retry = new_resource_retry or NEW_RESOURCE_RETRY
-        self.dependency_retry = dependency_retry or DEPENDENCY_RETRY
-        self.changed = False
-        self.warnings = []
+    def __init__(self, client, check_mode=False, sleep=time.sleep, clock=time.monotonic):
+        super().__init__(client, check_mode, sleep, clock)
+        # Right after CreateRouteTable (or CreateNatGateway, in an earlier task) other calls may not see it yet.
+        self.new_resource_retry = self.retrying(EC2_NOT_YET_VISIBLE)
+        # DeleteRouteTable right after DisassociateRouteTable may still see the association.
+        self.dependency_retry = self.retrying(DEPENDENCY_VIOLATION)
 
     # ---- reads --------------------------------------------------------------------------------------------
 
@@ -743,17 +737,15 @@ def main():
             ),
         ),
         purge_tags=dict(type="bool", default=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    manager = RouteTablesManager(module.client("ec2", retry_decorator=RETRY_DECORATOR), check_mode=module.check_mode)
+    manager = RouteTablesManager(module.client("ec2", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode)
     vpc_id = params["vpc_id"]
-    if params["state"] == "present":
-        ensure = partial(manager.ensure_present, vpc_id, params["route_tables"], purge_tags=params["purge_tags"])
-    else:
-        ensure = partial(manager.ensure_absent, vpc_id, params["route_tables"])
-    converge(module, ensure, "the route tables of %s could not be converged" % vpc_id, manager)
+    present = partial(manager.ensure_present, vpc_id, params["route_tables"], purge_tags=params["purge_tags"])
+    absent = partial(manager.ensure_absent, vpc_id, params["route_tables"])
+    converge_state(module, manager, present, absent, "the route tables of %s could not be converged" % vpc_id)
 
 
 if __name__ == "__main__":

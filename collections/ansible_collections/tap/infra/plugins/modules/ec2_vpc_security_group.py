@@ -123,17 +123,19 @@ options:
   wait_timeout:
     description:
       - With O(state=absent), for how many seconds C(DependencyViolation) on C(DeleteSecurityGroup) is retried
-        (jittered back-off), while network interfaces of deleted load balancers, DB instances or functions still
-        use the group.
+        (5 s doubling up to 30 s between attempts), while network interfaces of deleted load balancers, DB instances
+        or functions still use the group.
     type: int
     default: 300
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - Right after C(CreateSecurityGroup), other calls may not see the group yet (EC2 is eventually consistent), so the
-    module uses the id returned by the create call and retries C(InvalidGroup.NotFound) for a bounded time.
+    module uses the id returned by the create call and retries C(InvalidGroup.NotFound), at most 10 attempts within
+    90 s.
   - A rule is revoked by its properties exactly as C(DescribeSecurityGroups) returned them; a rule that AWS reports
     as unknown (it changed meanwhile) fails the task.
   - The identity needs C(ec2:DescribeSecurityGroups), and as needed C(ec2:CreateSecurityGroup), C(ec2:CreateTags)
@@ -143,6 +145,9 @@ notes:
     C(ec2:DeleteSecurityGroup).
   - Security groups outside a VPC (EC2-Classic), group names as rule sources and cross-account sources are not
     managed.
+  - Why it exists - it replaces C(amazon.aws.ec2_security_group), which also calls DescribeTags, GetCallerIdentity and
+    DescribeSecurityGroups again on every run (here one DescribeSecurityGroups when nothing changes; amazon.aws 11.4).
+    The project can drop it when C(ec2_security_group) converges in one read.
 """
 
 EXAMPLES = r"""
@@ -251,7 +256,6 @@ state:
 """
 
 import ipaddress
-import random
 import time
 
 try:
@@ -268,20 +272,19 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SecurityGroupError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
-from ansible_collections.tap.infra.plugins.module_utils.common import error_code
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import consistency_retry
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
+from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
+from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
-# Right after CreateSecurityGroup, other calls may not see the group yet (EC2 is eventually consistent).
-NEW_GROUP_RETRY = consistency_retry(["InvalidGroup.NotFound"])
-DEPENDENCY_DELAY = 5
-DEPENDENCY_MAX_DELAY = 30
 DEFAULT_GROUP = "default"
 
 PROTOCOLS = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "icmp": "icmp", "1": "icmp"}
@@ -459,17 +462,13 @@ def flat_rules(atoms):
     return rules
 
 
-class SecurityGroupManager:
-    """Converges one security group of a VPC; holds the (retrying) client and the check mode switch."""
+class SecurityGroupManager(Manager):
+    """Converges one security group of a VPC; holds the client and the check mode switch."""
 
-    def __init__(self, client, check_mode=False, new_group_retry=None, sleep=time.sleep, clock=time.monotonic):
-        self.client = client
-        self.check_mode = check_mode
-        self.new_group_retry = new_group_retry or NEW_GROUP_RETRY  # overridable so tests do not sleep
-        self.sleep = sleep
-        self.clock = clock
-        self.changed = False
-        self.warnings = []
+    def __init__(self, client, check_mode=False, sleep=time.sleep, clock=time.monotonic):
+        super().__init__(client, check_mode, sleep, clock)
+        # Right after CreateSecurityGroup other calls may not see the group yet (EC2 is eventually consistent).
+        self.new_group_retry = self.retrying(EC2_NOT_YET_VISIBLE)
 
     # ---- reads --------------------------------------------------------------------------------------------
 
@@ -528,30 +527,25 @@ class SecurityGroupManager:
             )
 
     def delete(self, group_id, timeout):
-        deadline = self.clock() + timeout
-        delay = DEPENDENCY_DELAY
-        while True:
-            try:
-                self.client.delete_security_group(GroupId=group_id, aws_retry=True)
-                return
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-                code = error_code(e)
-                if code == "InvalidGroup.NotFound":
-                    return  # deleted meanwhile
-                if code != "DependencyViolation":
-                    raise SecurityGroupError("security group %s could not be deleted" % group_id, e)
-                wait = delay * (0.5 + random.random() / 2)  # jittered
-                if self.clock() + wait > deadline:
-                    raise SecurityGroupError(
-                        "security group %s is still in use after %d seconds of attempts to delete it: usually a "
-                        "network interface (of a load balancer, DB instance, Lambda function or instance) or a rule "
-                        "of another group refers to it; AWS releases the interfaces of deleted resources a while "
-                        "after their deletion. DescribeNetworkInterfaces with the filter group-id=%s lists them"
-                        % (group_id, timeout, group_id),
-                        e,
-                    )
-                self.sleep(wait)
-                delay = min(delay * 2, DEPENDENCY_MAX_DELAY)
+        """DeleteSecurityGroup, retried on DependencyViolation for at most `timeout` seconds."""
+        attempts = max(DEPENDENCY_VIOLATION.attempts, timeout // DEPENDENCY_VIOLATION.max_delay + 4)
+        retry = self.retrying(DEPENDENCY_VIOLATION, attempts=attempts, seconds=timeout)
+        try:
+            retry(self.client.delete_security_group)(GroupId=group_id)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            code = error_code(e)
+            if code == "InvalidGroup.NotFound":
+                return  # deleted meanwhile
+            if code != "DependencyViolation":
+                raise SecurityGroupError("security group %s could not be deleted" % group_id, e)
+            raise SecurityGroupError(
+                "security group %s is still in use after %d seconds of attempts to delete it: usually a "
+                "network interface (of a load balancer, DB instance, Lambda function or instance) or a rule "
+                "of another group refers to it; AWS releases the interfaces of deleted resources a while "
+                "after their deletion. DescribeNetworkInterfaces with the filter group-id=%s lists them"
+                % (group_id, timeout, group_id),
+                e,
+            )
 
     # ---- desired state --------------------------------------------------------------------------------------
 
@@ -755,7 +749,7 @@ def main():
         rules_egress=dict(type="list", elements="dict", options=rule_options),
         tags=dict(type="dict"),
         purge_tags=dict(type="bool", default=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
         wait_timeout=dict(type="int", default=300),
     )
     module = AnsibleAWSModule(
@@ -766,7 +760,7 @@ def main():
     params = module.params
     if params["state"] == "absent" and not params["group_id"] and not params["vpc_id"]:
         module.fail_json(msg="with state=absent, group_id, or name and vpc_id, are required")
-    manager = SecurityGroupManager(module.client("ec2", retry_decorator=RETRY_DECORATOR), check_mode=module.check_mode)
+    manager = SecurityGroupManager(module.client("ec2", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode)
     what = params["group_id"] or "%s in %s" % (params["name"], params["vpc_id"])
     ensure = manager.ensure_present if params["state"] == "present" else manager.ensure_absent
     converge(module, lambda: ensure(params), "security group %s could not be converged" % what, manager)

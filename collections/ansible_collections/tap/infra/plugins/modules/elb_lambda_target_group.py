@@ -18,7 +18,8 @@ description:
     scoped to that target group by C(AWS:SourceArn),
     (3) the function registered as the only target of the group.
   - The permission is added before the target is registered, as ELBv2 requires (RegisterTargets fails with
-    AccessDenied otherwise); registration is retried while the new permission propagates.
+    AccessDenied otherwise); registration is retried while the new permission propagates (only on ELBv2's
+    C(elasticloadbalancing principal does not have permission to invoke) answer; any other denial fails at once).
   - The statement id is derived from the target group name (C(elb-invoke-<name>)), so a re-run finds it and a
     statement with that id but a missing or different C(SourceArn) is replaced.
   - With O(state=absent) the target is deregistered, the permission removed and the group deleted, each step
@@ -83,9 +84,19 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - One Lambda target per target group, and one load balancer per target group, are ELBv2 quotas.
   - The function's resource policy is modified only for the statement id this module owns.
+  - C(RegisterTargets) is retried, at most 10 attempts within 90 s, only on ELBv2's C(AccessDenied)
+    "elasticloadbalancing principal does not have permission to invoke ..." while the new permission propagates.
+    C(AddPermission) and C(RemovePermission) are retried on C(ResourceConflictException) (the function is being
+    created or updated), at most 10 attempts within 90 s.
+  - Why it exists - it replaces C(community.aws.elb_target_group) with C(target_type=lambda) plus
+    C(amazon.aws.lambda_policy). The first adds no invoke permission for the function (its own examples take three
+    tasks) and has no check mode; the second reports ok in check mode when the permission is missing (amazon.aws 11.4,
+    community.aws 11.2). The project can drop it when C(elb_target_group) registers a function with its scoped
+    permission and supports check mode.
 """
 
 EXAMPLES = r"""
@@ -175,22 +186,26 @@ tags:
 """
 
 import json
+import time
 from functools import partial
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as LambdaTargetGroupError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
+from ansible_collections.tap.infra.plugins.module_utils.retries import ELB_INVOKE_PERMISSION
+from ansible_collections.tap.infra.plugins.module_utils.retries import FUNCTION_BEING_UPDATED
 
 ELB_PRINCIPAL = "elasticloadbalancing.amazonaws.com"
 INVOKE_ACTION = "lambda:InvokeFunction"
@@ -205,11 +220,6 @@ HEALTH_CHECK_FIELDS = {
     "healthy_threshold_count": "HealthyThresholdCount",
     "unhealthy_threshold_count": "UnhealthyThresholdCount",
 }
-
-# Errors ELBv2 returns while a just-added invoke permission (or a just-created function) propagates.
-REGISTER_RETRY_CODES = ["AccessDenied", "AccessDeniedException", "InvalidTarget"]
-# Lambda refuses policy changes while the function is being created or updated.
-LAMBDA_RETRY_CODES = ["ResourceConflictException", "TooManyRequestsException"]
 
 
 def statement_id_for(name):
@@ -248,21 +258,15 @@ def statement_matches(statement, target_group_arn):
     return service == ELB_PRINCIPAL and action == INVOKE_ACTION and statement_source_arn(statement) == target_group_arn
 
 
-class LambdaTargetGroupManager:
+class LambdaTargetGroupManager(Manager):
     """Reads and converges the target group, the invoke permission and the target."""
 
-    def __init__(self, elbv2, lambda_client, check_mode=False, register_retry=None, lambda_retry=None):
+    def __init__(self, elbv2, lambda_client, check_mode=False, sleep=time.sleep, clock=time.monotonic):
+        super().__init__(elbv2, check_mode, sleep, clock)
         self.elbv2 = elbv2
         self.lambda_client = lambda_client
-        self.check_mode = check_mode
-        # Retry wrappers for eventual consistency (overridable so tests do not sleep).
-        self.register_retry = register_retry or AWSRetry.jittered_backoff(
-            retries=10, delay=2, max_delay=30, catch_extra_error_codes=REGISTER_RETRY_CODES
-        )
-        self.lambda_retry = lambda_retry or AWSRetry.jittered_backoff(
-            retries=10, delay=2, max_delay=30, catch_extra_error_codes=LAMBDA_RETRY_CODES
-        )
-        self.changed = False
+        self.register_retry = self.retrying(ELB_INVOKE_PERMISSION)
+        self.lambda_retry = self.retrying(FUNCTION_BEING_UPDATED)
 
     # ---- reads --------------------------------------------------------------------------------------------
 
@@ -538,7 +542,7 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
         function_name=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
         health_check=dict(
             type="dict",
             options=dict(
@@ -561,8 +565,8 @@ def main():
         supports_check_mode=True,
     )
     manager = LambdaTargetGroupManager(
-        module.client("elbv2", retry_decorator=RETRY_DECORATOR),
-        module.client("lambda", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=LAMBDA_RETRY_CODES)),
+        module.client("elbv2", retry_decorator=CLIENT_DECORATOR),
+        module.client("lambda", retry_decorator=CLIENT_DECORATOR),
         check_mode=module.check_mode,
     )
     params = module.params

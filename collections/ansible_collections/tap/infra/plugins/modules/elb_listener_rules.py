@@ -77,12 +77,18 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - The identity needs C(elasticloadbalancing:DescribeRules), and as needed C(elasticloadbalancing:CreateRule),
     C(elasticloadbalancing:ModifyRule), C(elasticloadbalancing:SetRulePriorities) and
     C(elasticloadbalancing:DeleteRule).
   - Tags and C(Transforms) of rules are not managed. The client secret of an C(authenticate-oidc) action is not
     compared (AWS does not return it).
+  - Why it exists - it complements C(amazon.aws.elb_application_lb) (O(amazon.aws.elb_application_lb#module:listeners)
+    with C(Rules)), which converges the whole load balancer (about 10 reads) to manage one listener's rules, and fails
+    on the first run when a listener is created together with its rules (amazon.aws#2400; amazon.aws 11.4). Here one
+    DescribeRules when nothing changes. The project can drop it when an upstream module converges one listener's
+    rules.
 """
 
 EXAMPLES = r"""
@@ -163,10 +169,11 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RulesError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
-from ansible_collections.tap.infra.plugins.module_utils.common import error_code
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 
 MAX_PRIORITY = 50000
@@ -461,23 +468,15 @@ def free_priority(used):
     raise RulesError("the listener has no free rule priority to reorder its rules through")
 
 
-class ListenerRulesManager:
-    """Converges the non-default rules of one listener; holds the (retrying) client and the check mode switch."""
-
-    def __init__(self, client, check_mode=False, read_retry=None):
-        self.client = client
-        self.check_mode = check_mode
-        self.read_retry = read_retry or RETRY_DECORATOR  # overridable so tests do not sleep
-        self.changed = False
+class ListenerRulesManager(Manager):
+    """Converges the non-default rules of one listener; holds the client and the check mode switch."""
 
     # ---- reads --------------------------------------------------------------------------------------------
 
     def rules_of(self, listener_arn):
         """The non-default rules of the listener (None when it does not exist): the one read of a converged run."""
         try:
-            rules = paginated(
-                self.client, "describe_rules", "Rules", retry_decorator=self.read_retry, ListenerArn=listener_arn
-            )
+            rules = paginated(self.client, "describe_rules", "Rules", ListenerArn=listener_arn)
         except botocore.exceptions.ClientError as e:
             if error_code(e) == "ListenerNotFound":
                 return None
@@ -606,7 +605,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     manager = ListenerRulesManager(
-        module.client("elbv2", retry_decorator=RETRY_DECORATOR), check_mode=module.check_mode
+        module.client("elbv2", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode
     )
     ensure = partial(manager.ensure, params["listener_arn"], params["rules"], purge_rules=params["purge_rules"])
     converge(module, ensure, "the rules of listener %s could not be converged" % params["listener_arn"], manager)

@@ -52,9 +52,13 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - The identity needs C(kms:ListAliases), and C(kms:CreateAlias), C(kms:UpdateAlias) or C(kms:DeleteAlias) on
     both the alias and the keys involved (the old and the new target of an update).
+  - Why it exists - no upstream module deletes a KMS alias; C(amazon.aws.kms_key) with C(state=absent) only schedules
+    the key's deletion and the alias stays (amazon.aws 11.4). The project can drop it when an upstream module deletes
+    an alias.
 """
 
 EXAMPLES = r"""
@@ -109,9 +113,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as AliasParameterError
-from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.kms import ALIAS_PREFIX
 from ansible_collections.tap.infra.plugins.module_utils.kms import alias_name
@@ -143,12 +149,8 @@ def state_of(alias):
     return {"alias_name": alias["AliasName"], "target_key_id": alias.get("TargetKeyId", "")}
 
 
-class AliasManager:
-    """Converges one alias; holds the (retrying) client and the check mode switch."""
-
-    def __init__(self, client, check_mode=False):
-        self.client = client
-        self.check_mode = check_mode
+class AliasManager(Manager):
+    """Converges one alias; holds the client and the check mode switch."""
 
     def get(self, name, key_id=None):
         """The alias as ListAliases returns it (every page, optionally only the key's), or None."""
@@ -207,21 +209,19 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["alias", "alias_name"]),
         target_key_id=dict(type="str", aliases=["key_id", "key_arn"]),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        state=STATE_OPTION,
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         required_if=[("state", "present", ["target_key_id"])],
         supports_check_mode=True,
     )
-    client = module.client("kms", retry_decorator=RETRY_DECORATOR)
+    client = module.client("kms", retry_decorator=CLIENT_DECORATOR)
     manager = AliasManager(client, check_mode=module.check_mode)
     name = module.params["name"]
-    if module.params["state"] == "present":
-        ensure = partial(manager.ensure_present, name, module.params["target_key_id"])
-    else:
-        ensure = partial(manager.ensure_absent, name)
-    converge(module, ensure, "KMS alias %s could not be converged" % name)
+    present = partial(manager.ensure_present, name, module.params["target_key_id"])
+    absent = partial(manager.ensure_absent, name)
+    converge_state(module, manager, present, absent, "KMS alias %s could not be converged" % name)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - tap.infra.retries
 notes:
   - The identity needs C(s3:ListBucketVersions) on the bucket and C(s3:DeleteObjectVersion) on the objects.
   - Why it exists - it complements M(amazon.aws.s3_object), whose O(amazon.aws.s3_object#module:mode=delobj) deletes
@@ -67,7 +68,7 @@ deleted:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import RETRY_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 
@@ -105,7 +106,7 @@ def main():
         state=dict(type="str", default="absent", choices=["absent"]),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("s3", retry_decorator=RETRY_DECORATOR)
+    client = module.client("s3", retry_decorator=CLIENT_DECORATOR)
     params = module.params
     converge(
         module,

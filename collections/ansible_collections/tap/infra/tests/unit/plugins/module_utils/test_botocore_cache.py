@@ -215,3 +215,26 @@ def test_share_in_interpreter_installs_both(monkeypatch):
     monkeypatch.setattr(botocore_cache, "share_clients", lambda: calls.append("clients"))
     botocore_cache.share_in_interpreter()
     assert calls == ["loader", "clients"]
+
+
+def test_without_botocore_or_boto3_nothing_is_installed(monkeypatch):
+    # AnsibleAWSModule reports the missing library; the sharing then stays out of the way.
+    monkeypatch.delattr(botocore_cache, "botocore")
+    monkeypatch.delattr(botocore_cache, "boto3")
+    assert share_loader_cache() is False
+    assert share_clients() is False
+
+
+def test_a_config_without_its_user_options_has_no_hashable_form():
+    config = botocore.config.Config()
+    del config._user_provided_options
+    with pytest.raises(TypeError, match="user-provided options"):
+        botocore_cache._frozen(config)
+
+
+def test_a_session_with_an_unhashable_argument_gets_new_clients(no_aws_environment):
+    clients = {}
+    Session = session_class(clients)
+    session = Session(aws_access_key_id=CREDENTIALS["aws_access_key_id"], aws_secret_access_key=bytearray(b"x"))
+    assert sts(session) is not sts(session)
+    assert not clients

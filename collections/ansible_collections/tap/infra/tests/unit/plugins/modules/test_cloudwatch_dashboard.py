@@ -198,3 +198,23 @@ def test_main_reports_bad_body(cloudwatch, monkeypatch):
     fake = FakeModule({"name": NAME, "body": "{oops", "state": "present"}, client)
     run_main(monkeypatch, fake)
     assert fake.result["failed"] is True and "not valid JSON" in fake.result["msg"]
+
+
+def test_main_absent_tolerates_a_dashboard_deleted_meanwhile(cloudwatch, monkeypatch):
+    client, stubber = cloudwatch
+    stored(stubber, json.dumps(BODY))
+    stubber.add_client_error(
+        "delete_dashboards",
+        service_error_code="ResourceNotFound",
+        service_message="Dashboard %s does not exist" % NAME,
+        http_status_code=404,
+    )
+    fake = FakeModule({"name": NAME, "body": None, "state": "absent"}, client)
+    run_main(monkeypatch, fake)
+    assert fake.result["changed"] is True and fake.result["widgets"]["removed"]
+
+
+def test_two_widgets_of_one_title_are_told_apart_and_no_body_is_none():
+    twice = {"widgets": [widget("Lambda errors", "Errors"), widget("Lambda errors", "Errors", x=12)]}
+    assert cloudwatch_dashboard.widget_summary(None, twice)["added"] == ["Lambda errors", "Lambda errors (#1)"]
+    assert cloudwatch_dashboard.parse_body(None) is None

@@ -339,6 +339,9 @@ def test_absent_when_missing_and_in_check_mode(cloudwatch):
         (lambda m: m[2].update(metric_stat=m[0]["metric_stat"]), "both an expression and a metric_stat"),
         (lambda m: m[0].update(metric_stat=None), "needs an expression or a metric_stat"),
         (lambda m: m[0]["metric_stat"]["metric"].update(dimensions="TableName=x"), "dictionary or a list"),
+        (lambda m: m[0]["metric_stat"]["metric"].update(dimensions=["TableName=x"]), "must be a dictionary"),
+        (lambda m: m[0]["metric_stat"]["metric"].update(dimensions=[{"name": "TableName"}]), "needs a name and a"),
+        (lambda m: m.clear(), "at least one query"),
     ],
 )
 def test_invalid_definitions_are_refused(change, message):
@@ -346,6 +349,23 @@ def test_invalid_definitions_are_refused(change, message):
     change(metrics)
     with pytest.raises(AlarmDefinitionError, match=message):
         desired_from_params(params(metrics=metrics))
+
+
+def test_dimensions_as_a_list_and_a_unit_are_sent_as_aws_takes_them():
+    metrics = params()["metrics"]
+    metrics[0]["metric_stat"]["metric"]["dimensions"] = [{"name": "TableName", "value": TABLE}]
+    metrics[0]["metric_stat"]["unit"] = "Count"
+    query = desired_from_params(params(metrics=metrics))["Metrics"][0]
+    assert query["MetricStat"]["Metric"]["Dimensions"] == [{"Name": "TableName", "Value": TABLE}]
+    assert query["MetricStat"]["Unit"] == "Count"
+
+
+def test_main_absent_of_a_missing_alarm_changes_nothing(cloudwatch, monkeypatch):
+    client, stubber = cloudwatch
+    describe(stubber)
+    fake = FakeModule({"name": NAME, "state": "absent"}, client)
+    run_main(monkeypatch, fake)
+    assert fake.result["changed"] is False and "diff" not in fake.result
 
 
 class FakeModule(utils.FakeModule):

@@ -4,12 +4,14 @@ call, throttling, deletion)."""
 
 import datetime
 
+import botocore
 import pytest
 from botocore.stub import ANY, Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.modules import dynamodb_global_table as module
 from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
+from ansible_collections.tap.infra.plugins.module_utils.retries import BACKUPS_BEING_ENABLED
 
 REGION = "us-east-1"
 NAME = "tap-dev-table"
@@ -87,7 +89,7 @@ class Stubbed:
     def __init__(self):
         raw = utils.raw_client("dynamodb", REGION)
         self.stubber = Stubber(raw)
-        self.client = RetryingBotoClientWrapper(raw, module.RETRY_DECORATOR)
+        self.client = RetryingBotoClientWrapper(raw, module.CLIENT_DECORATOR)
 
     def describe(self, description):
         self.stubber.add_response("describe_table", {"Table": description}, {"TableName": NAME})
@@ -122,8 +124,6 @@ class Stubbed:
 
 @pytest.fixture
 def aws(monkeypatch):
-    # the retry decorator sleeps through time.sleep
-    monkeypatch.setattr(module.time, "sleep", lambda seconds: None)
     stubbed = Stubbed()
     with stubbed.stubber:
         yield stubbed
@@ -254,7 +254,9 @@ def test_two_new_replicas_one_change_per_call_even_without_wait(aws):
     ]
 
 
-def test_limit_exceeded_is_retried(aws):
+def test_throttling_is_left_to_botocore(aws):
+    # LimitExceededException is one of botocore's throttling codes (standard retry mode): the module layer
+    # does not retry it on top, the task fails after one UpdateTable.
     aws.existing(table())
     aws.describe(table())
     aws.stubber.add_client_error(
@@ -264,29 +266,46 @@ def test_limit_exceeded_is_retried(aws):
         http_status_code=400,
         expected_params={"TableName": NAME, "ReplicaUpdates": [{"Create": {"RegionName": "us-west-2"}}]},
     )
-    aws.replica_update("Create", "us-west-2", table(status="UPDATING", replicas=[("us-west-2", "CREATING")]))
-    aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
-
-    result = manager(aws).ensure_present()
-
-    assert result["changed"] is True
-    assert result["replicas"][0]["replica_status"] == "ACTIVE"
+    m = manager(aws)
+    with pytest.raises(botocore.exceptions.ClientError, match="LimitExceededException"):
+        m.ensure_present()
+    assert m.test_clock.sleeps == []
 
 
-def test_resource_in_use_is_retried(aws):
-    aws.existing(table(), pitr=False)
+def backups_unavailable(aws):
     aws.stubber.add_client_error(
         "update_continuous_backups",
-        service_error_code="ResourceInUseException",
-        service_message="Attempt to change a resource which is still in use: Table is being updated",
+        service_error_code="ContinuousBackupsUnavailableException",
+        service_message="Backups are being enabled for the table: %s. Please retry later" % NAME,
         http_status_code=400,
     )
+
+
+def test_pitr_refused_after_create_table_is_retried(aws):
+    aws.existing(table(), pitr=False)
+    backups_unavailable(aws)
+    backups_unavailable(aws)
     aws.stubber.add_response("update_continuous_backups", backups(True))
     aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
 
-    result = manager(aws, replica_regions=None).ensure_present()
+    m = manager(aws, replica_regions=None)
+    result = m.ensure_present()
     assert result["changed"] is True
     assert result["point_in_time_recovery"] is True
+    assert m.test_clock.sleeps == list(BACKUPS_BEING_ENABLED.delays()[:2])
+
+
+def test_pitr_refused_is_retried_within_its_bound_then_fails(aws):
+    aws.existing(table(), pitr=False)
+    waits = BACKUPS_BEING_ENABLED.schedule()
+    for attempt in range(len(waits) + 1):
+        backups_unavailable(aws)
+
+    m = manager(aws, replica_regions=None)
+    with pytest.raises(botocore.exceptions.ClientError, match="ContinuousBackupsUnavailableException"):
+        m.ensure_present()
+    assert m.test_clock.sleeps == waits and 0 < sum(waits) <= BACKUPS_BEING_ENABLED.seconds
+    assert len(waits) < BACKUPS_BEING_ENABLED.attempts
 
 
 def test_removes_a_region_no_longer_listed(aws):
@@ -533,3 +552,63 @@ def test_check_mode_reports_a_replica_key_change_and_writes_nothing(aws):
     m = manager(aws, check_mode=True, sse=CUSTOMER_SSE)
     assert m.ensure_present()["changed"] is True
     assert m.diff["after"]["replica_kms_keys"] == {"us-west-2": KEYS["us-west-2"]}
+
+
+# ----------------------------------------------------------------------------- inputs refused, main()
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"replica_regions": ["us-west-2", REGION]}, "must not contain the module's region"),
+        ({"stream_view_type": "KEYS_ONLY"}, "needs stream_view_type NEW_AND_OLD_IMAGES"),
+        (
+            {"sse": {"enabled": True, "kms_key_id": "alias/tap-test", "replica_kms_key_ids": {}}},
+            "give sse.replica_kms_key_ids for us-west-2",
+        ),
+    ],
+)
+def test_inputs_are_refused_before_any_call(aws, overrides, message):
+    with pytest.raises(module.GlobalTableError, match=message):
+        manager(aws, **overrides).ensure_present()
+
+
+def test_creating_needs_a_hash_key(aws):
+    aws.describe_missing()
+    with pytest.raises(module.GlobalTableError, match="hash_key_name is required to create table"):
+        manager(aws, hash_key_name=None).ensure_present()
+
+
+class FakeModule(utils.FakeModule):
+    region = REGION
+
+
+def test_main_previews_a_new_table_and_drops_the_diff_unless_asked(aws, monkeypatch):
+    aws.describe_missing()
+    aws.describe_missing()
+    fake = FakeModule(params(), {"dynamodb": aws.client}, check_mode=True)
+    result = utils.run_main(module, monkeypatch, fake)
+    assert result["changed"] is True and "diff" not in result
+    with_diff = utils.run_main(module, monkeypatch, FakeModule(params(), {"dynamodb": aws.client}, True, True))
+    assert with_diff["diff"]["before"] == {} and with_diff["diff"]["after"]["replica_regions"] == ["us-west-2"]
+
+
+def test_main_names_the_table_of_a_refused_input(aws, monkeypatch):
+    fake = FakeModule(params(replica_regions=[REGION]), {"dynamodb": aws.client})
+    result = utils.run_main(module, monkeypatch, fake)
+    assert result["failed"] is True and "must not contain the module's region" in result["msg"]
+
+
+def test_the_stream_view_of_a_table_with_replicas_is_not_changed(aws):
+    aws.existing(table(replicas=[("us-west-2", "ACTIVE")], stream="NEW_IMAGE"))
+    with pytest.raises(module.GlobalTableError, match="has replicas; its stream view type NEW_IMAGE cannot be changed"):
+        manager(aws).ensure_present()
+
+
+def test_without_tags_the_tags_are_left_alone_and_pitr_unknown_on_a_table_gone(aws):
+    aws.describe(table(replicas=[("us-west-2", "ACTIVE")]))
+    gone = ("TableNotFoundException", "Table not found: %s" % NAME, 400, {"TableName": NAME})
+    aws.stubber.add_client_error("describe_continuous_backups", *gone)
+    aws.tags({"Owner": "someone"})
+    m = manager(aws, tags=None, check_mode=True)
+    result = m.ensure_present()
+    assert m.diff["before"]["tags"] == m.diff["after"]["tags"] == {"Owner": "someone"}
+    assert m.diff["before"]["point_in_time_recovery"] is None and result["changed"] is True

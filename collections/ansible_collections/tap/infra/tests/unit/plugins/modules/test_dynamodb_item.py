@@ -2,7 +2,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """tap.infra.dynamodb_item, dynamodb_item_info and s3_object_versions against botocore's Stubber."""
 
+import pytest
 from botocore.stub import Stubber
+
+from ansible_collections.tap.infra.plugins.module_utils.dynamodb import from_dynamodb
+from ansible_collections.tap.infra.plugins.module_utils.dynamodb import to_dynamodb
+from ansible_collections.tap.infra.plugins.modules import dynamodb_item
+from ansible_collections.tap.infra.plugins.modules import dynamodb_item_info
+from ansible_collections.tap.infra.plugins.modules import s3_object_versions
 
 from ansible_collections.tap.infra.plugins.modules.dynamodb_item import ItemManager
 from ansible_collections.tap.infra.plugins.modules.dynamodb_item_info import read
@@ -25,7 +32,7 @@ def expect_get(stubber, item):
 
 
 def manager(raw, check_mode=False):
-    return ItemManager(utils.RetryingBotoClientWrapper(raw, utils.NO_RETRY), check_mode=check_mode)
+    return ItemManager(utils.RetryingBotoClientWrapper(raw, utils.CLIENT_DECORATOR), check_mode=check_mode)
 
 
 def test_put_when_missing_then_update_only_what_differs_then_nothing():
@@ -70,7 +77,7 @@ def test_info_get_and_query():
     stubber.add_response("query", {"Items": [dict(KEY_DDB, n={"N": "3"})], "Count": 1}, {
         "TableName": TABLE, "KeyConditionExpression": "#pk = :pk", "ExpressionAttributeNames": {"#pk": "pk"},
         "ExpressionAttributeValues": {":pk": {"S": "verify#1"}}, "ConsistentRead": True})
-    client = utils.RetryingBotoClientWrapper(raw, utils.NO_RETRY)
+    client = utils.RetryingBotoClientWrapper(raw, utils.CLIENT_DECORATOR)
     params = {"table": TABLE, "key": KEY, "partition_key": None, "sort_key_prefix": None, "sort_key_name": "sk",
               "consistent_read": True}
     with stubber:
@@ -90,9 +97,74 @@ def test_s3_object_versions_removes_versions_and_delete_markers_of_the_exact_key
         "Objects": [{"Key": "verify/a.txt", "VersionId": "v1"}, {"Key": "verify/a.txt", "VersionId": "m1"}],
         "Quiet": True}})
     stubber.add_response("list_object_versions", {"IsTruncated": False}, {"Bucket": "b", "Prefix": "verify/a.txt"})
-    client = utils.RetryingBotoClientWrapper(raw, utils.NO_RETRY)
+    client = utils.RetryingBotoClientWrapper(raw, utils.CLIENT_DECORATOR)
     with stubber:
         removed = ensure_absent(client, "b", ["verify/a.txt"], check_mode=False)
         left = ensure_absent(client, "b", ["verify/a.txt"], check_mode=True)
     assert removed["changed"] and [d["version_id"] for d in removed["deleted"]] == ["v1", "m1"]
     assert not left["changed"] and left["deleted"] == []
+
+
+# --- main() of the three modules, and what the items hold ------------------------------------------------------
+
+
+def run_module(module, monkeypatch, service, raw, params, check_mode=False):
+    client = utils.RetryingBotoClientWrapper(raw, utils.CLIENT_DECORATOR)
+    return utils.run_main(module, monkeypatch, utils.FakeModule(params, {service: client}, check_mode=check_mode))
+
+
+def test_item_main_puts_then_deletes():
+    raw, stubber = stubbed("dynamodb")
+    expect_get(stubber, None)
+    stubber.add_response("put_item", {}, {"TableName": TABLE, "Item": dict(KEY_DDB, on={"BOOL": True})})
+    expect_get(stubber, dict(KEY_DDB, on={"BOOL": True}))
+    stubber.add_response("delete_item", {}, {"TableName": TABLE, "Key": KEY_DDB})
+    params = {"table": TABLE, "key": KEY, "attributes": {"on": True}, "state": "present"}
+    with stubber, pytest.MonkeyPatch.context() as monkeypatch:
+        put = run_module(dynamodb_item, monkeypatch, "dynamodb", raw, params)
+        deleted = run_module(dynamodb_item, monkeypatch, "dynamodb", raw, dict(params, state="absent"))
+    stubber.assert_no_pending_responses()
+    assert put["changed"] and put["operation"] == "put" and "diff" not in put
+    assert deleted["changed"] and deleted["operation"] == "delete"
+
+
+def test_item_types_round_trip_as_plain_values():
+    item = {"s": "x", "i": 3, "f": 2.5, "b": False, "l": [1, 1.5, "a"], "m": {"n": 0.25, "t": True}, "z": None}
+    wire = to_dynamodb(item)
+    assert wire["f"] == {"N": "2.5"} and wire["m"]["M"]["n"] == {"N": "0.25"} and wire["b"] == {"BOOL": False}
+    assert from_dynamodb(wire) == item
+    assert from_dynamodb({"ss": {"SS": ["a"]}}) == {"ss": ["a"]} and from_dynamodb(None) is None
+
+
+def test_info_main_queries_by_prefix_and_refuses_two_partition_attributes():
+    raw, stubber = stubbed("dynamodb")
+    stubber.add_response("query", {"Items": [dict(KEY_DDB, n={"N": "3"})], "Count": 1}, {
+        "TableName": TABLE, "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :sk)",
+        "ExpressionAttributeNames": {"#pk": "pk", "#sk": "sk"},
+        "ExpressionAttributeValues": {":pk": {"S": "verify#1"}, ":sk": {"S": "cr"}}, "ConsistentRead": False})
+    params = {"table": TABLE, "key": None, "partition_key": {"pk": "verify#1"}, "sort_key_prefix": "cr",
+              "sort_key_name": "sk", "consistent_read": False}
+    with stubber, pytest.MonkeyPatch.context() as monkeypatch:
+        found = run_module(dynamodb_item_info, monkeypatch, "dynamodb", raw, params)
+        refused = run_module(dynamodb_item_info, monkeypatch, "dynamodb", raw,
+                             dict(params, partition_key={"pk": "a", "other": "b"}))
+    stubber.assert_no_pending_responses()
+    assert found == {"changed": False, "query_items": [dict(KEY, n=3)]}
+    assert refused["failed"] and "exactly one attribute" in refused["msg"]
+
+
+def test_s3_object_versions_main_reports_what_s3_could_not_delete():
+    raw, stubber = stubbed("s3")
+    stubber.add_response("list_object_versions", {
+        "Versions": [{"Key": "k", "VersionId": "v1"}], "IsTruncated": False}, {"Bucket": "b", "Prefix": "k"})
+    stubber.add_response("delete_objects", {"Errors": [{"Key": "k", "VersionId": "v1", "Code": "AccessDenied",
+                                                        "Message": "Access Denied"}]})
+    stubber.add_response("list_object_versions", {
+        "Versions": [{"Key": "k", "VersionId": "v1"}], "IsTruncated": False}, {"Bucket": "b", "Prefix": "k"})
+    params = {"bucket": "b", "keys": ["k"], "state": "absent"}
+    with stubber, pytest.MonkeyPatch.context() as monkeypatch:
+        failed = run_module(s3_object_versions, monkeypatch, "s3", raw, params)
+        preview = run_module(s3_object_versions, monkeypatch, "s3", raw, params, check_mode=True)
+    stubber.assert_no_pending_responses()
+    assert failed["failed"] and "could not delete" in failed["msg"] and "AccessDenied" in failed["msg"]
+    assert preview["changed"] and preview["deleted"] == [{"key": "k", "version_id": "v1"}]

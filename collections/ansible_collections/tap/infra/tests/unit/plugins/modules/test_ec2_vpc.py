@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.tap.infra.plugins.modules import ec2_vpc as mod
 from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
-from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
+from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
 ACCOUNT = "123456789012"
 VPC_ID = "vpc-0ee975135d1a2b3c4"
@@ -78,9 +78,7 @@ class Stubs(utils.Stubs):
             check_mode=check_mode,
             wait=wait,
             wait_timeout=wait_timeout,
-            new_vpc_retry=fast_retry(["InvalidVpcID.NotFound"]),
             delete_attempts=delete_attempts,
-            delete_delay=0,
             sleep=self.sleeps.append,
             clock=clock or (lambda: 0),
         )
@@ -246,7 +244,8 @@ def test_a_missing_vpc_is_created_tagged_then_awaited_then_its_attributes_set(st
     assert out["enable_dns_support"] is True and out["enable_dns_hostnames"] is True
     assert result["diff"]["before"] == {}
     assert result["diff"]["after"]["id"] == VPC_ID
-    assert stubs.sleeps == [mod.WAIT_DELAY, mod.WAIT_DELAY]
+    # the new resource not visible at once: one retry of EC2_NOT_YET_VISIBLE between the waits
+    assert stubs.sleeps == [mod.WAIT_DELAY, EC2_NOT_YET_VISIBLE.delays()[0], mod.WAIT_DELAY]
 
 
 def test_a_vpc_created_available_needs_no_wait(stubs):
@@ -570,7 +569,9 @@ def test_main_reports_aws_errors(stubs, monkeypatch):
         http_status_code=403,
     )
     result = run_main(monkeypatch, FakeModule({"state": "absent"}, stubs))
-    assert result["failed"] is True and "could not be converged" in result["msg"]
+    # a denial fails at once, naming the action and the deployer policy statement that grants it
+    assert result["failed"] is True and stubs.calls.count("DescribeVpcs") == 1
+    assert "ec2:DescribeVpcs" in result["msg"] and "Ec2NoResourceScope" in result["msg"]
 
 
 def test_main_absent(stubs, monkeypatch):
@@ -578,3 +579,66 @@ def test_main_absent(stubs, monkeypatch):
     stubs.expect_delete()
     result = run_main(monkeypatch, FakeModule({"state": "absent", "vpc_id": VPC_ID}, stubs))
     assert result["changed"] is True and result["vpc"]["state"] == "deleted"
+
+
+# ---- errors named by what failed, and the VPC found by its name alone -------------------------------------------
+
+
+def refuse(stubs, operation, code="InvalidParameterValue", params=None):
+    stubs.stubber.add_client_error(
+        operation, service_error_code=code, service_message="refused", http_status_code=400, expected_params=params
+    )
+
+
+def test_a_refused_attribute_read_names_the_attribute(stubs):
+    stubs.by_tags([vpc()])
+    refuse(stubs, "describe_vpc_attribute")
+    with pytest.raises(mod.VpcError, match="the enableDnsSupport attribute of %s could not be read" % VPC_ID):
+        stubs.manager().ensure_present(**SETTINGS)
+
+
+def test_a_refused_attribute_change_names_the_attribute(stubs):
+    stubs.by_tags([vpc()])
+    stubs.attributes(support=True, hostnames=False)
+    refuse(stubs, "modify_vpc_attribute")
+    with pytest.raises(mod.VpcError, match="the enableDnsHostnames attribute of %s could not be set to True" % VPC_ID):
+        stubs.manager().ensure_present(**SETTINGS)
+
+
+def test_a_refused_tag_change_names_the_vpc(stubs):
+    stubs.by_tags([vpc(tags=dict(ALL_TAGS, Owner="someone"))])
+    stubs.attributes()
+    refuse(stubs, "delete_tags")
+    with pytest.raises(mod.VpcError, match="the tags of %s could not be updated" % VPC_ID):
+        stubs.manager().ensure_present(**SETTINGS)
+
+
+def test_a_refused_delete_names_the_vpc(stubs):
+    stubs.by_id_filter([vpc()])
+    refuse(stubs, "delete_vpc", "OperationNotPermitted")
+    with pytest.raises(mod.VpcError, match="VPC %s could not be deleted" % VPC_ID):
+        stubs.manager().ensure_absent(vpc_id=VPC_ID)
+
+
+def test_a_name_or_an_id_is_required(stubs):
+    with pytest.raises(mod.VpcError, match="name \\(or vpc_id\\) is required"):
+        stubs.manager().ensure_present(cidr_block=CIDR)
+    with pytest.raises(mod.VpcError, match="name \\(or vpc_id\\) is required"):
+        stubs.manager().ensure_absent()
+
+
+def test_without_tags_only_the_name_tag_is_enforced_and_a_vpc_born_untagged_is_shown_tagged(stubs):
+    name_only = [{"Name": "tag:Name", "Values": [NAME]}]
+    stubs.by_tags([vpc(tags={"Name": NAME, "Owner": "someone"})], filters=name_only)
+    result = stubs.manager().ensure_present(name=NAME, cidr_block=CIDR, tags=None, match_tags=[])
+    assert result["changed"] is False and result["vpc"]["tags"] == {"Name": NAME, "Owner": "someone"}
+
+    stubs.by_tags([], filters=name_only)
+    stubs.stubber.add_response(
+        "create_vpc",
+        {"Vpc": vpc(state="available", tags={})},
+        {"CidrBlock": CIDR, "TagSpecifications": [{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": NAME}]}]},
+    )
+    created = stubs.manager().ensure_present(name=NAME, cidr_block=CIDR, tags=None, match_tags=[])
+    assert created["changed"] is True and created["vpc"]["tags"] == {"Name": NAME}
+    assert mod.diff_view({"state": "deleted"}) == {}

@@ -14,7 +14,6 @@ import pytest
 
 from ansible_collections.tap.infra.plugins.modules import ec2_vpc_route_tables as mod
 from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
-from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
 
 ACCOUNT = "123456789012"
 VPC_ID = "vpc-0ee975135d1a2b3c4"
@@ -138,13 +137,12 @@ class Stubs(utils.Stubs):
 
     service = "ec2"
 
+    def __init__(self):
+        super().__init__()
+        self.clock = utils.Clock()
+
     def manager(self, check_mode=False):
-        return mod.RouteTablesManager(
-            self.client(),
-            check_mode=check_mode,
-            new_resource_retry=fast_retry(mod.NOT_YET_VISIBLE),
-            dependency_retry=fast_retry(["DependencyViolation"]),
-        )
+        return mod.RouteTablesManager(self.client(), check_mode=check_mode, sleep=self.clock.sleep, clock=self.clock)
 
     # reads
     def vpc_tables(self, tables, vpc_id=VPC_ID, pages=1):
@@ -217,6 +215,17 @@ def test_inputs_are_validated_before_any_call():
         mod.desired_tables([{"name": "a", "routes": [{"dest": "10.0.0.1/16", "gateway_id": IGW}]}], False)
     with pytest.raises(mod.RouteTablesError, match="Name tag is its name"):
         mod.desired_tables([{"name": "a", "tags": {"Name": "b"}}], False)
+    with pytest.raises(mod.RouteTablesError, match="every route table needs a name"):
+        mod.desired_tables([{"name": ""}], False)
+    with pytest.raises(mod.RouteTablesError, match="route table a: a subnet id is empty"):
+        mod.desired_tables([{"name": "a", "subnets": [""]}], False)
+    with pytest.raises(mod.RouteTablesError, match="destination 0.0.0.0/0 is listed more than once"):
+        routes = [{"dest": "0.0.0.0/0", "gateway_id": IGW}, {"dest": "0.0.0.0/0", "nat_gateway_id": NAT_A}]
+        mod.desired_tables([{"name": "a", "routes": routes}], False)
+    with pytest.raises(mod.RouteTablesError, match="the local route \\(10.0.0.0/16\\) is EC2's own"):
+        mod.desired_tables([{"name": "a", "routes": [{"dest": "10.0.0.0/16", "gateway_id": "local"}]}], False)
+    # In check mode an empty subnet stands for one an earlier task would create.
+    assert mod.desired_tables([{"name": "a", "subnets": [""]}], True)[0]["subnets"] == []
     # The same subnet twice in one table is one association.
     assert mod.desired_tables([{"name": "a", "subnets": ["subnet-1", "subnet-1"]}], False)[0]["subnets"] == ["subnet-1"]
 
@@ -560,6 +569,13 @@ def test_absent_deletes_every_table_with_a_listed_name_and_tolerates_one_gone(st
     stubs.expect("delete_route_table", {"RouteTableId": IDS["rt-public"]})
     result = stubs.manager().ensure_absent(VPC_ID, PLAN[:1])
     assert [t["id"] for t in result["route_tables"]] == ["rtb-0000twin", IDS["rt-public"]]
+
+
+def test_a_refused_delete_names_the_table(stubs):
+    stubs.vpc_tables([main_table(), table("rt-public")])
+    stubs.error("delete_route_table", "InvalidParameterValue", {"RouteTableId": IDS["rt-public"]})
+    with pytest.raises(mod.RouteTablesError, match="route table rt-public \\(%s\\) could not be deleted" % IDS["rt-public"]):
+        stubs.manager().ensure_absent(VPC_ID, PLAN[:1])
 
 
 def test_absent_when_nothing_is_there_is_a_no_op(stubs):

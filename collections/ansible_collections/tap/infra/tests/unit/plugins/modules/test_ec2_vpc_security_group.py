@@ -12,7 +12,6 @@ import pytest
 
 from ansible_collections.tap.infra.plugins.modules import ec2_vpc_security_group as mod
 from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
-from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -23,7 +22,6 @@ DEFAULT_GROUP_ID = "sg-0d0d0d0d0d0d0d0d0"
 NAME = "tap-test-us-east-1-db"
 TAGS = {"Project": "tap-infra", "Environment": "test", "Name": NAME}
 
-FAST_NEW_GROUP_RETRY = fast_retry(["InvalidGroup.NotFound"])
 
 DB_RULES = [{"proto": "tcp", "ports": ["5432"], "group_id": [CLIENT_GROUP_ID], "rule_desc": "PostgreSQL from clients"}]
 ALB_RULES = [{"proto": "tcp", "ports": ["80"], "cidr_ip": ["10.0.0.0/8", "192.168.0.0/16"], "rule_desc": "HTTP"}]
@@ -126,17 +124,6 @@ def by_name(vpc_id=VPC_ID, name=NAME):
 # ---- fixtures ----------------------------------------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
 class Stubs(utils.Stubs):
     """The stubbed ec2 client, recording the calls made and the clock."""
 
@@ -144,13 +131,12 @@ class Stubs(utils.Stubs):
 
     def __init__(self):
         super().__init__()
-        self.clock = Clock()
+        self.clock = utils.Clock()
 
     def manager(self, check_mode=False):
         return mod.SecurityGroupManager(
             self.client(),
             check_mode=check_mode,
-            new_group_retry=FAST_NEW_GROUP_RETRY,
             sleep=self.clock.sleep,
             clock=self.clock,
         )
@@ -554,8 +540,7 @@ def test_absent_retries_a_dependency_violation(stubs):
     assert 0 < stubs.clock.now <= 5 + 10 + 20
 
 
-def test_absent_fails_when_the_dependency_stays_past_the_timeout(stubs, monkeypatch):
-    monkeypatch.setattr(mod.random, "random", lambda: 1.0)  # no jitter: waits of 5, 10, 20, 30 s
+def test_absent_fails_when_the_dependency_stays_past_the_timeout(stubs):
     stubs.found([db_group()], BY_ID)
     # 60 s: attempts after about 0, 5, 15, 35 s; the next wait would pass the deadline.
     for attempt in range(4):
@@ -564,7 +549,7 @@ def test_absent_fails_when_the_dependency_stays_past_the_timeout(stubs, monkeypa
         stubs.manager().ensure_absent(
             params(name=None, group_id=GROUP_ID, vpc_id=None, state="absent", wait_timeout=60)
         )
-    assert stubs.clock.now <= 60
+    assert stubs.clock.sleeps == [5, 10, 20]  # DEPENDENCY_VIOLATION's waits; the next (30 s) would pass 60 s
 
 
 def test_absent_never_deletes_the_default_group(stubs):

@@ -12,7 +12,8 @@ import pytest
 
 from ansible_collections.tap.infra.plugins.modules import ec2_vpc_subnets as mod
 from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
-from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
+from ansible_collections.tap.infra.plugins.module_utils import ec2 as ec2_utils
+from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -96,9 +97,7 @@ class Stubs(utils.Stubs):
             check_mode=check_mode,
             wait=wait,
             wait_timeout=wait_timeout,
-            new_subnet_retry=fast_retry(["InvalidSubnetID.NotFound"]),
             delete_attempts=delete_attempts,
-            delete_delay=0,
             sleep=self.sleeps.append,
             clock=clock or (lambda: 0),
         )
@@ -264,7 +263,8 @@ def test_a_missing_subnet_is_created_tagged_then_awaited_then_mapped_public(stub
     assert [s["id"] for s in result["subnets"]] == IDS
     assert "10.0.1.0/24" not in result["diff"]["before"]
     assert result["diff"]["after"]["10.0.1.0/24"]["id"] == IDS[1]
-    assert stubs.sleeps == [mod.WAIT_DELAY, mod.WAIT_DELAY]
+    # the new resource not visible at once: one retry of EC2_NOT_YET_VISIBLE between the waits
+    assert stubs.sleeps == [mod.WAIT_DELAY, EC2_NOT_YET_VISIBLE.delays()[0], mod.WAIT_DELAY]
 
 
 def test_a_private_subnet_created_available_needs_no_wait_and_no_modify(stubs):
@@ -570,14 +570,16 @@ def test_main_reports_aws_errors(stubs, monkeypatch):
         http_status_code=403,
     )
     result = run_main(monkeypatch, FakeModule({"state": "absent"}, stubs))
-    assert result["failed"] is True and "could not be converged" in result["msg"]
+    # a denial fails at once, naming the action and the deployer policy statement that grants it
+    assert result["failed"] is True and stubs.calls.count("DescribeSubnets") == 1
+    assert "ec2:DescribeSubnets" in result["msg"] and "Ec2NoResourceScope" in result["msg"]
 
 
 def test_main_reports_a_dependency_violation_with_changed(stubs, monkeypatch):
     stubs.vpc_subnets([subnet(0), subnet(1)])
     stubs.expect_delete(IDS[0])
     stubs.dependency_violation(IDS[1])
-    monkeypatch.setattr(mod, "DEPENDENCY_ATTEMPTS", 1)
+    monkeypatch.setattr(ec2_utils, "DEPENDENCY_VIOLATION", ec2_utils.DEPENDENCY_VIOLATION.within(attempts=1))
     result = run_main(monkeypatch, FakeModule({"state": "absent"}, stubs))
     assert result["failed"] is True and result["changed"] is True
     assert "subnet %s (10.0.1.0/24) still has dependencies after 1 attempts" % IDS[1] in result["msg"]

@@ -11,14 +11,16 @@ import json
 
 from functools import partial
 
+import botocore
 import pytest
 from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from ansible_collections.tap.infra.plugins.modules import elb_lambda_target_group as mod
 from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
-from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import NO_RETRY
-from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.errors import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.retries import ELB_INVOKE_PERMISSION
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -127,12 +129,13 @@ class Stubs:
             )
 
     def manager(self, check_mode=False):
+        self.clock = utils.Clock()
         return mod.LambdaTargetGroupManager(
-            RetryingBotoClientWrapper(self.elbv2_raw, NO_RETRY),
-            RetryingBotoClientWrapper(self.lambda_raw, NO_RETRY),
+            RetryingBotoClientWrapper(self.elbv2_raw, CLIENT_DECORATOR),
+            RetryingBotoClientWrapper(self.lambda_raw, CLIENT_DECORATOR),
             check_mode=check_mode,
-            register_retry=fast_retry(mod.REGISTER_RETRY_CODES),
-            lambda_retry=fast_retry(mod.LAMBDA_RETRY_CODES),
+            sleep=self.clock.sleep,
+            clock=self.clock,
         )
 
     def __enter__(self):
@@ -300,6 +303,49 @@ def test_register_is_retried_while_the_permission_propagates(stubs):
 
     assert result["changed"] is True
     assert writes(stubs.calls).count("elbv2.RegisterTargets") == 2
+
+
+def new_group_with_permission(stubs):
+    stubs.function_exists()
+    stubs.group_missing()
+    stubs.elbv2.add_response("create_target_group", {"TargetGroups": [target_group()]})
+    stubs.expect_add_permission()
+
+
+def test_register_gives_up_when_the_permission_never_propagates(stubs):
+    new_group_with_permission(stubs)
+    waits = ELB_INVOKE_PERMISSION.schedule()
+    for attempt in range(len(waits) + 1):
+        stubs.elbv2.add_client_error(
+            "register_targets",
+            service_error_code="AccessDenied",
+            http_status_code=403,
+            service_message="elasticloadbalancing principal does not have permission to invoke %s from target group %s"
+            % (FUNCTION_ARN, TG_ARN),
+        )
+    manager = stubs.manager()
+    with pytest.raises(botocore.exceptions.ClientError, match="does not have permission to invoke"):
+        manager.ensure_present(NAME, FUNCTION)
+    assert writes(stubs.calls).count("elbv2.RegisterTargets") == len(waits) + 1
+    assert stubs.clock.sleeps == waits and sum(waits) <= ELB_INVOKE_PERMISSION.seconds
+
+
+def test_a_plain_access_denied_fails_at_once_naming_the_action_and_statement(stubs):
+    new_group_with_permission(stubs)
+    stubs.elbv2.add_client_error(
+        "register_targets",
+        service_error_code="AccessDenied",
+        http_status_code=403,
+        service_message="User: arn:aws:iam::123456789012:user/deployer is not authorized to perform: "
+        "elasticloadbalancing:RegisterTargets on resource: %s" % TG_ARN,
+    )
+    manager = stubs.manager()
+    with pytest.raises(ModuleError) as raised:
+        manager.ensure_present(NAME, FUNCTION)
+    assert writes(stubs.calls).count("elbv2.RegisterTargets") == 1 and stubs.clock.sleeps == []
+    message = raised.value.message
+    assert "elasticloadbalancing:RegisterTargets" in message and TG_ARN in message
+    assert "ElbProjectResources" in message and "not retried" in message
 
 
 def test_converged_state_is_a_no_op(stubs):
@@ -530,8 +576,8 @@ class FakeModule(utils.FakeModule):
             purge_tags=True,
         )
         clients = {
-            "elbv2": RetryingBotoClientWrapper(stubs.elbv2_raw, NO_RETRY),
-            "lambda": RetryingBotoClientWrapper(stubs.lambda_raw, NO_RETRY),
+            "elbv2": RetryingBotoClientWrapper(stubs.elbv2_raw, CLIENT_DECORATOR),
+            "lambda": RetryingBotoClientWrapper(stubs.lambda_raw, CLIENT_DECORATOR),
         }
         super().__init__(dict(defaults, **params), clients, check_mode=check_mode, diff=diff)
 
@@ -567,3 +613,4 @@ def test_main_reports_aws_errors_as_failures(stubs, monkeypatch):
     )
     result = run_main(monkeypatch, FakeModule({"function_name": FUNCTION}, stubs))
     assert result["failed"] is True
+    assert "lambda:GetFunction on %s" % FUNCTION in result["msg"] and "LambdaProjectFunctions" in result["msg"]

@@ -10,8 +10,7 @@ import pytest
 
 from ansible_collections.tap.infra.plugins.modules import elb_listener_rules as mod
 from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
-from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import NO_RETRY
-from ansible_collections.tap.infra.tests.unit.plugins.modules.utils import fast_retry
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -20,8 +19,6 @@ LISTENER_ARN = "arn:aws:elasticloadbalancing:%s:%s:listener/%s/f2f7dc8efc522ab2"
 TG_ARN = "arn:aws:elasticloadbalancing:%s:%s:targetgroup/tap-test-use1-tg/73e2d6bc24d8a067" % (REGION, ACCOUNT)
 OTHER_DNS = "tap-test-usw2-alb-1234567890.us-west-2.elb.amazonaws.com"
 THIRD_DNS = "tap-test-euw1-alb-0987654321.eu-west-1.elb.amazonaws.com"
-
-FAST_RETRY = fast_retry(None)
 
 
 def rule_arn(rule_id):
@@ -117,8 +114,8 @@ class Stubs(utils.Stubs):
 
     service = "elbv2"
 
-    def manager(self, check_mode=False, retry=NO_RETRY):
-        return mod.ListenerRulesManager(self.client(retry), check_mode=check_mode, read_retry=FAST_RETRY)
+    def manager(self, check_mode=False):
+        return mod.ListenerRulesManager(self.client(CLIENT_DECORATOR), check_mode=check_mode)
 
     # reads
     def rules(self, rules, marker=None, next_marker=None):
@@ -307,15 +304,15 @@ def test_rules_are_read_page_by_page(stubs):
     assert result["changed"] is False
 
 
-def test_a_throttled_read_is_retried(stubs):
+def test_a_throttled_read_is_left_to_botocore(stubs):
+    # Throttling is botocore's to retry (standard mode): the module layer makes the call once.
     stubs.throttled("describe_rules", {"ListenerArn": LISTENER_ARN})
-    stubs.rules(converged())
-    result = stubs.manager().ensure(LISTENER_ARN, PLAN)
-    assert stubs.calls == ["DescribeRules", "DescribeRules"]
-    assert result["changed"] is False
+    with pytest.raises(mod.RulesError, match="could not be read"):
+        stubs.manager().ensure(LISTENER_ARN, PLAN)
+    assert stubs.calls == ["DescribeRules"]
 
 
-def test_a_throttled_write_is_retried(stubs):
+def test_a_throttled_write_is_left_to_botocore(stubs):
     stubs.rules([default_rule(), aws_rule(IDS[0], PLAN[0])])
     stubs.throttled(
         "create_rule",
@@ -326,10 +323,9 @@ def test_a_throttled_write_is_retried(stubs):
             "Actions": PLAN[1]["Actions"],
         },
     )
-    stubs.expect_create(IDS[1], PLAN[1])
-    result = stubs.manager(retry=FAST_RETRY).ensure(LISTENER_ARN, PLAN)
-    assert writes(stubs.calls) == ["CreateRule", "CreateRule"]
-    assert result["changed"] is True
+    with pytest.raises(mod.RulesError):
+        stubs.manager().ensure(LISTENER_ARN, PLAN)
+    assert writes(stubs.calls) == ["CreateRule"]
 
 
 def test_an_action_change_is_modified_in_place(stubs):
@@ -530,3 +526,52 @@ def test_a_refused_write_names_the_rule(stubs):
     with pytest.raises(mod.RulesError, match="the rule at priority 20 could not be created"):
         manager.ensure(LISTENER_ARN, PLAN)
     assert manager.changed is False
+
+
+# ---- normalisation edges, priorities, main() ------------------------------------------------------------------
+
+
+def test_conditions_compare_in_their_short_and_long_forms():
+    short = mod.normalise_condition({"Field": "path-pattern", "RegexValues": ["^/a$"]})
+    assert short == {"Field": "path-pattern", "PathPatternConfig": {"RegexValues": ["^/a$"]}}
+    # a field without a *Config (as an older API shape) is kept as given
+    assert mod.normalise_condition({"Field": "custom", "Values": ["x"]}) == {"Field": "custom", "Values": ["x"]}
+    # query-string pairs in any order, with or without the Values outside the config
+    one = mod.normalise_condition(
+        {"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}]}}
+    )
+    two = mod.normalise_condition({"Field": "query-string", "Values": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]})
+    assert one == two
+
+
+def test_an_oidc_action_compares_without_its_secret_and_with_aws_defaults():
+    given = {
+        "Type": "authenticate-oidc",
+        "Order": 1,
+        "AuthenticateOidcConfig": {"Issuer": "https://idp", "ClientId": "c", "ClientSecret": "s", "SessionTimeout": "60"},
+    }
+    normalised = mod.normalise_action(given)["AuthenticateOidcConfig"]
+    assert "ClientSecret" not in normalised and normalised["SessionTimeout"] == 60
+    assert normalised["Scope"] == "openid" and normalised["OnUnauthenticatedRequest"] == "authenticate"
+
+
+def test_a_rule_without_conditions_or_actions_is_refused():
+    with pytest.raises(mod.RulesError, match="needs Conditions and Actions"):
+        mod.desired_rules([{"Priority": 5, "Conditions": [], "Actions": PLAN[0]["Actions"]}])
+
+
+def test_a_free_priority_is_searched_below_the_highest():
+    assert mod.free_priority({1, 2}) == 3
+    assert mod.free_priority({mod.MAX_PRIORITY, mod.MAX_PRIORITY - 1}) == mod.MAX_PRIORITY - 2
+    with pytest.raises(mod.RulesError, match="no free rule priority"):
+        mod.free_priority(set(range(1, mod.MAX_PRIORITY + 1)))
+
+
+def test_main_converges_and_drops_the_diff_unless_asked(stubs, monkeypatch):
+    stubs.rules(converged())
+    stubs.rules(converged())
+    client = stubs.client()
+    params = {"listener_arn": LISTENER_ARN, "rules": PLAN, "purge_rules": True}
+    plain = utils.run_main(mod, monkeypatch, utils.FakeModule(params, {"elbv2": client}))
+    with_diff = utils.run_main(mod, monkeypatch, utils.FakeModule(params, {"elbv2": client}, diff=True))
+    assert plain["changed"] is False and "diff" not in plain and "diff" in with_diff

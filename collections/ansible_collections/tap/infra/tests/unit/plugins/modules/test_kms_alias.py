@@ -227,4 +227,5 @@ def test_main_reports_aws_errors(kms, monkeypatch):
     )
     fake = FakeModule({"name": NAME, "target_key_id": None, "state": "absent"}, client)
     run_main(monkeypatch, fake)
-    assert fake.result["failed"] is True and "could not be converged" in fake.result["msg"]
+    assert fake.result["failed"] is True and "kms:ListAliases" in fake.result["msg"]
+    assert "KmsNoResourceScope" in fake.result["msg"] and "not retried" in fake.result["msg"]

@@ -11,11 +11,16 @@ import json
 from functools import partial
 
 import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.tap.infra.plugins.modules import kms_customer_key
 from ansible_collections.tap.infra.plugins.modules.kms_customer_key import CustomerKeyError
 from ansible_collections.tap.infra.plugins.modules.kms_customer_key import CustomerKeyManager
 from ansible_collections.tap.infra.tests.unit.plugins.modules import utils
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
+from ansible_collections.tap.infra.plugins.module_utils.retries import NEW_PRINCIPAL_IN_KEY_POLICY
 
 ACCOUNT = "123456789012"
 ALIAS = "alias/tap-test-us-east-1-s3"
@@ -102,7 +107,41 @@ def params(**overrides):
     return values
 
 
-kms = utils.client_fixture("kms")
+class Clients:
+    """The module's two clients (KMS, Resource Groups Tagging API), stubbed; `stubber` queues a response on the
+    client of the operation."""
+
+    def __init__(self, kms_client, tagging):
+        self.kms = kms_client
+        self.tagging = tagging
+        self.client = kms_client.client  # the raw KMS client (its exceptions)
+
+
+class Stubbers:
+    def __init__(self, kms_stubber, tagging_stubber):
+        self.kms = kms_stubber
+        self.tagging = tagging_stubber
+
+    def _for(self, operation):
+        return self.tagging if operation == "get_resources" else self.kms
+
+    def add_response(self, operation, *args, **kwargs):
+        self._for(operation).add_response(operation, *args, **kwargs)
+
+    def add_client_error(self, operation, *args, **kwargs):
+        self._for(operation).add_client_error(operation, *args, **kwargs)
+
+
+@pytest.fixture
+def kms():
+    kms_raw, tagging_raw = utils.raw_client("kms"), utils.raw_client("resourcegroupstaggingapi")
+    with Stubber(kms_raw) as kms_stubber, Stubber(tagging_raw) as tagging_stubber:
+        clients = Clients(
+            RetryingBotoClientWrapper(kms_raw, CLIENT_DECORATOR), RetryingBotoClientWrapper(tagging_raw, CLIENT_DECORATOR)
+        )
+        yield clients, Stubbers(kms_stubber, tagging_stubber)
+        kms_stubber.assert_no_pending_responses()
+        tagging_stubber.assert_no_pending_responses()
 
 
 # --- the calls, as queued responses ---------------------------------------------------------------------------
@@ -162,8 +201,9 @@ def converged_reads(stubber, key_id=KEY_ID, tags=None, policy=None, rotation=Tru
 
 def manager(client, check_mode=False, warnings=None, sleeps=None, **overrides):
     return CustomerKeyManager(
-        client,
+        client.kms,
         params(**overrides),
+        tagging=client.tagging,
         check_mode=check_mode,
         warn=(warnings.append if warnings is not None else None),
         sleep=(sleeps.append if sleeps is not None else lambda seconds: None),
@@ -338,14 +378,38 @@ def test_check_mode_reports_drift_and_writes_nothing(kms):
 # --- present, the alias does not lead to an enabled key -----------------------------------------------------
 
 
+IDENTITY_FILTERS = [{"Key": key, "Values": [TAGS[key]]} for key in ("Project", "Environment", "Name")]
+
+
+def tag_mappings(stubber, *pages):
+    """GetResources with the identifying tags and the kms:key type, over one or more pages (PaginationToken as
+    the Resource Groups Tagging API pages them). pages: lists of (key id, tags)."""
+    token = None
+    for index, keys in enumerate(pages):
+        expected = {"TagFilters": IDENTITY_FILTERS, "ResourceTypeFilters": ["kms:key"]}
+        if token:
+            expected["PaginationToken"] = token
+        token = "page-%d-token" % (index + 1) if index < len(pages) - 1 else ""
+        mappings = [
+            {"ResourceARN": arn(key_id), "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}
+            for key_id, tags in keys
+        ]
+        stubber.add_response(
+            "get_resources", {"PaginationToken": token, "ResourceTagMappingList": mappings}, expected
+        )
+
+
 def scan(stubber, *keys, pages=None):
-    """ListKeys, then DescribeKey per key and ListResourceTags per customer key not pending deletion.
-    keys: (key id, KeyMetadata, tags or None)."""
-    listed(stubber, *(pages or [[key[0] for key in keys]]))
+    """The search by tags: GetResources answers the keys carrying the identifying tags (AWS filters them), then
+    DescribeKey per key. keys: (key id, KeyMetadata, tags or None: the identifying tags)."""
+    matching = [(key_id, TAGS if tags is None else tags) for key_id, found, tags in keys]
+    matching = [(key_id, tags) for key_id, tags in matching if all(tags.get(k) == TAGS[k] for k in TAGS)]
+    if pages:
+        pages = [[found for found in matching if found[0] in page] for page in pages]
+    tag_mappings(stubber, *(pages or [matching]))
     for key_id, found, tags in keys:
-        described(stubber, key_id, found)
-        if tags is not None:
-            tagged(stubber, key_id, tags)
+        if (key_id, TAGS if tags is None else tags) in matching:
+            described(stubber, arn(key_id), found)
 
 
 def test_alias_missing_adopts_the_key_found_by_its_tags(kms):
@@ -508,14 +572,14 @@ def test_malformed_policy_is_retried_then_the_key_is_created(kms):
     stubber.add_response("create_alias", {}, {"AliasName": ALIAS, "TargetKeyId": NEW_ID})
 
     assert manager(client, sleeps=sleeps).ensure_present()["key_id"] == NEW_ID
-    assert sleeps == list(kms_customer_key.POLICY_RETRY_DELAYS[:2])
+    assert sleeps == list(NEW_PRINCIPAL_IN_KEY_POLICY.schedule()[:2])
 
 
 def test_malformed_policy_retries_are_bounded(kms):
     client, stubber = kms
     sleeps = []
     converged_reads(stubber, policy={"Statement": []})
-    for dummy in range(len(kms_customer_key.POLICY_RETRY_DELAYS) + 1):
+    for dummy in range(len(NEW_PRINCIPAL_IN_KEY_POLICY.schedule()) + 1):
         stubber.add_client_error(
             "put_key_policy",
             service_error_code="MalformedPolicyDocumentException",
@@ -525,7 +589,7 @@ def test_malformed_policy_retries_are_bounded(kms):
 
     with pytest.raises(client.client.exceptions.MalformedPolicyDocumentException):
         manager(client, sleeps=sleeps).ensure_present()
-    assert sleeps == list(kms_customer_key.POLICY_RETRY_DELAYS)
+    assert sleeps == list(NEW_PRINCIPAL_IN_KEY_POLICY.schedule())
 
 
 def test_alias_created_meanwhile_is_pointed_at_the_key(kms):
@@ -547,26 +611,46 @@ def test_alias_created_meanwhile_is_pointed_at_the_key(kms):
     assert manager(client).ensure_present()["changed"] is True
 
 
-def test_unreadable_keys_are_skipped_with_a_warning(kms):
+def test_a_key_the_deployer_may_not_describe_fails_at_once_naming_the_statement(kms):
     client, stubber = kms
-    warnings = []
     alias_missing(stubber)
-    listed(stubber, [OTHER_ID, KEY_ID])
+    tag_mappings(stubber, [(OTHER_ID, TAGS)])
     stubber.add_client_error(
         "describe_key",
         service_error_code="AccessDeniedException",
-        service_message="not allowed",
+        service_message="User: arn:aws:iam::%s:user/deployer is not authorized to perform: kms:DescribeKey" % ACCOUNT,
         http_status_code=400,
-        expected_params={"KeyId": OTHER_ID},
+        expected_params={"KeyId": arn(OTHER_ID)},
     )
-    described(stubber, KEY_ID, metadata(KEY_ID))
-    tagged(stubber, KEY_ID, TAGS)
+    sleeps = []
+    with pytest.raises(CustomerKeyError) as raised:
+        manager(client, sleeps=sleeps).ensure_present()
+    message = raised.value.message
+    assert "kms:DescribeKey on %s" % arn(OTHER_ID) in message and "KmsReadKeys" in message
+    assert sleeps == []
+
+
+def test_the_search_costs_the_same_whatever_the_region_holds(kms):
+    # 500 keys in the region, 2 of them this key's (one pending deletion from an earlier teardown): AWS filters by
+    # tag, so the search is one GetResources and one DescribeKey per key carrying the tags, never a read per key
+    # of the region.
+    client, stubber = kms
+    region = [("%08d-0000-4000-8000-000000000000" % n, {"Project": "other", "Name": "k%d" % n}) for n in range(498)]
+    region += [(GONE_ID, TAGS), (KEY_ID, TAGS)]
+    alias_missing(stubber)
+    tag_mappings(stubber, [(key_id, tags) for key_id, tags in region if tags == TAGS])
+    described(stubber, arn(GONE_ID), metadata(GONE_ID, state="PendingDeletion"))
+    described(stubber, arn(KEY_ID), metadata(KEY_ID))
     policy_read(stubber)
     rotation_read(stubber)
     stubber.add_response("create_alias", {}, {"AliasName": ALIAS, "TargetKeyId": KEY_ID})
+    calls = []
+    for raw in (client.kms.client, client.tagging.client):
+        raw.meta.events.register("before-parameter-build.*.*", lambda model, **kw: calls.append(model.name))
 
-    assert manager(client, warnings=warnings).ensure_present()["key_id"] == KEY_ID
-    assert OTHER_ID in warnings[0] and "AccessDeniedException" in warnings[0]
+    assert manager(client).ensure_present()["key_id"] == KEY_ID
+    assert calls.count("GetResources") == 1 and calls.count("DescribeKey") == 3  # alias, then the 2 tagged keys
+    assert "ListKeys" not in calls and len(calls) == 7 < len(region)
 
 
 # --- absent ---------------------------------------------------------------------------------------------------
@@ -677,7 +761,8 @@ class FakeModule(utils.FakeModule):
     """AnsibleAWSModule with these params and the stubbed kms client."""
 
     def __init__(self, module_params, client, check_mode=False, diff=False):
-        super().__init__(module_params, {"kms": client}, check_mode=check_mode, diff=diff)
+        clients = {"kms": client.kms, "resourcegroupstaggingapi": client.tagging}
+        super().__init__(module_params, clients, check_mode=check_mode, diff=diff)
 
 
 run_main = partial(utils.run_main, kms_customer_key)
@@ -716,7 +801,7 @@ def test_main_reports_aws_errors(kms, monkeypatch):
         "describe_key", service_error_code="AccessDeniedException", service_message="not allowed", http_status_code=400
     )
     result = run_main(monkeypatch, FakeModule(params(), client))
-    assert result["failed"] is True and "%s could not be converged" % ALIAS in result["msg"]
+    assert result["failed"] is True and "kms:DescribeKey on %s" % ALIAS in result["msg"]
 
 
 def test_main_passes_warnings_on(kms, monkeypatch):

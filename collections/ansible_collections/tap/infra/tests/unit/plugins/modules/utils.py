@@ -1,22 +1,31 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The harness of the module tests: botocore Stubbers behind the retry wrapper AnsibleAWSModule.client() gives,
-and a stand-in for AnsibleAWSModule that runs a module's main()."""
+"""The harness of the module tests: botocore Stubbers behind the wrapper AnsibleAWSModule.client() gives (with the
+modules' CLIENT_DECORATOR), and a stand-in for AnsibleAWSModule that runs a module's main()."""
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 
 REGION = "us-east-1"
-NO_RETRY = AWSRetry.jittered_backoff(retries=1, delay=0)
 
 
-def fast_retry(codes, retries=3):
-    """A retry on `codes` that does not sleep."""
-    return AWSRetry.jittered_backoff(retries=retries, delay=0, max_delay=0, catch_extra_error_codes=codes)
+class Clock:
+    """A manager's clock and sleep: sleeping moves the time on, and every wait is recorded."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
 
 
 def raw_client(service, region=REGION):
@@ -35,8 +44,8 @@ class Stubs:
         self.calls = []
         self.raw.meta.events.register("before-call.*.*", lambda model, **kw: self.calls.append(model.name))
 
-    def client(self, retry=NO_RETRY):
-        return RetryingBotoClientWrapper(self.raw, retry)
+    def client(self, decorator=CLIENT_DECORATOR):
+        return RetryingBotoClientWrapper(self.raw, decorator)
 
     def __enter__(self):
         self.stubber.activate()
@@ -61,15 +70,15 @@ def stubs_fixture(stubs_class):
     return stubs
 
 
-def client_fixture(service, retry=None):
-    """A fixture named after `service`: (wrapped stubbed client, its Stubber), every queued response used by the
-    end of the test."""
+def client_fixture(service):
+    """A fixture named after `service`: (stubbed client wrapped as the modules wrap it, its Stubber), every queued
+    response used by the end of the test."""
 
     @pytest.fixture(name=service)
     def fixture():
         client = raw_client(service)
         with Stubber(client) as stubber:
-            yield RetryingBotoClientWrapper(client, retry or AWSRetry.jittered_backoff(retries=2)), stubber
+            yield RetryingBotoClientWrapper(client, CLIENT_DECORATOR), stubber
             stubber.assert_no_pending_responses()
 
     return fixture

@@ -1,0 +1,23 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: tap-infra maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment:
+    # How every tap.infra module retries (plugins/module_utils/retries.py).
+    DOCUMENTATION = r"""
+options: {}
+notes:
+  - Throttling, 5xx answers and dropped connections are retried by botocore's retry mode (set C(retries) in
+    O(aws_config), for example C(mode=standard) and C(total_max_attempts)); the module adds no retry of its own.
+  - Only the eventual-consistency answers AWS documents for a resource made or changed moments ago are retried by
+    the module, each a bounded number of times within a bounded number of seconds (the module's notes name them).
+  - A denied call (C(AccessDenied), C(AccessDeniedException), C(UnauthorizedOperation), C(AuthFailure)) is never
+    retried; the task fails at once, naming the API action, the resource and the statement of the project's
+    deployer policy (C(docs/deployer-policy.json)) that grants the action.
+"""
