@@ -86,7 +86,7 @@ def run_stack_tests(emulator, suffix, marker, run_log=None):
     if run_log:
         env["TAP_RUN_LOG"] = str(run_log)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/stack", "-m", marker, "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "tests/stack", "-m", marker, "-q", "-p", "no:cacheprovider", "--no-cov"],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
