@@ -333,7 +333,9 @@ def role_input_problems(role_specs, values):
     """
     problems = []
     for role, document in role_specs.items():
-        problems.extend(_spec_problems(document, values, "of role %s (roles/%s/meta/argument_specs.yml)" % (role, role)))
+        problems.extend(
+            _spec_problems(document, values, "of role %s (roles/%s/meta/argument_specs.yml)" % (role, role))
+        )
     return sorted(set(problems), key=problems.index)
 
 
