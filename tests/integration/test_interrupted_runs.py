@@ -208,7 +208,7 @@ DEPLOY_KILL_POINTS = [
         "rds : Converge the Multi-AZ PostgreSQL instance", "the DB instance requested", reached=_db_instance_exists
     ),
     KillPoint(
-        "dynamodb_global : Converge the global table and its replicas",
+        "dynamodb_global : Converge the global table from the primary site",
         "the replica requested",
         reached=_replica_exists,
     ),

@@ -40,6 +40,7 @@ CREDENTIAL_ENV = (
 ROLE_INPUT = (
     "input {name} of role {role} (roles/{role}/meta/argument_specs.yml) is {value}: argument '{name}' is of type "
 )
+PROJECT_INPUT = "input {name} (project-wide, meta/argument_specs.yml) is {value}: "
 SUFFIX_RULE = "lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen"
 
 
@@ -268,6 +269,48 @@ CASES = [
         {"tap_teardown_requires_confirmation": True},
         ["confirm: tearing down suffix 'pf' in this inventory requires -e confirm=pf"],
     ),
+    (
+        "max-attempts-zero",
+        "site.yml",
+        ["-e", "suffix=pf", "-e", json.dumps({"tap_aws_max_attempts": 0})],
+        None,
+        [PROJECT_INPUT.format(name="tap_aws_max_attempts", value="0") + "must be at least 1"],
+    ),
+    (
+        "unknown-concern",
+        "site.yml",
+        ["-e", "suffix=pf", "-e", "tap_concerns=vpc,network"],
+        None,
+        [
+            PROJECT_INPUT.format(name="tap_concerns", value="'vpc,network'")
+            + "value of tap_concerns must be one or more of: vpc, rds, dynamodb_global, kms_s3, lambda_alb, "
+            "cloudwatch. Got no match for: network"
+        ],
+    ),
+    (
+        "tags-without-environment",
+        "teardown.yml",
+        ["-e", "suffix=pf", "-e", json.dumps({"tap_tags": {"Project": "tap-infra"}})],
+        None,
+        [PROJECT_INPUT.format(name="tap_tags", value="{'Project': 'tap-infra'}") + "needs Environment"],
+    ),
+    (
+        "allowed-cidr-out-of-range",
+        "site.yml",
+        ["-e", "suffix=pf", "-e", json.dumps({"lambda_alb_allowed_cidrs": ["300.0.0.0/8"]})],
+        None,
+        [
+            "input lambda_alb_allowed_cidrs of role lambda_alb (roles/lambda_alb/meta/argument_specs.yml) is "
+            "['300.0.0.0/8']: '300.0.0.0/8': each must be an IPv4 CIDR such as 203.0.113.0/24"
+        ],
+    ),
+    (
+        "limit-to-one-site",
+        "site.yml",
+        ["-e", "suffix=pf", "--limit", "us-west-2"],
+        None,
+        ["--limit us-west-2: a run covers every region site of the inventory (us-east-1, us-west-2)"],
+    ),
 ]
 
 
@@ -352,6 +395,34 @@ def test_teardown_with_the_typed_confirmation_passes_preflight(emulator, tmp_pat
     counts = play_recap(output)
     assert set(counts) == {"us-east-1", "us-west-2"}, output[-2000:]
     assert all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), counts
+    assert emulator_inventory(emulator) == before
+
+
+def test_command_line_forms_of_project_inputs_are_accepted(emulator, tmp_path):
+    """-e gives strings: a number of attempts and a comma-separated list of concerns are taken as such."""
+    before = emulator_inventory(emulator)
+
+    result = run_playbook(
+        "teardown.yml",
+        emulator,
+        "-e",
+        "suffix=pfforms",
+        "-e",
+        "tap_aws_max_attempts=2",
+        "-e",
+        "tap_concerns=cloudwatch,kms_s3",
+        timeout=300,
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    counts = play_recap(output)
+    assert set(counts) == {"us-east-1", "us-west-2"}, output[-2000:]
+    assert all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), counts
+    # Both roles ran, in reverse order on teardown, and no other.
+    roles = re.findall(r"^TASK \[(\w+) : ", output, re.M)
+    assert roles and set(roles) <= {"cloudwatch", "kms_s3", "kms_key"}, sorted(set(roles))
+    assert roles.index("kms_s3") < roles.index("cloudwatch"), roles
     assert emulator_inventory(emulator) == before
 
 

@@ -6,7 +6,11 @@ import pytest
 import yaml
 
 from ansible_collections.tap.infra.plugins.filter.naming import name_violations, resource_names, subnet_plan
-from ansible_collections.tap.infra.plugins.filter.preflight import preflight_problems, role_input_problems
+from ansible_collections.tap.infra.plugins.filter.preflight import (
+    preflight_problems,
+    project_input_problems,
+    role_input_problems,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GOOD_SITES = [
@@ -139,3 +143,61 @@ def test_role_inputs_are_validated_as_plain_data():
     assert good == []
     problems = role_input_problems(ROLE_SPECS, {"vpc_az_count": _NotDeepCopied([1, 2])})
     assert len(problems) == 1 and problems[0].startswith("input vpc_az_count of role vpc ") and "[1, 2]" in problems[0]
+
+
+PROJECT_SPEC = yaml.safe_load((REPO_ROOT / "meta" / "argument_specs.yml").read_text())
+PROJECT = "(project-wide, meta/argument_specs.yml)"
+
+
+def test_project_defaults_and_command_line_forms_pass():
+    defaults = yaml.safe_load((REPO_ROOT / "group_vars" / "all" / "main.yml").read_text())
+    settled = dict(defaults, tap_tags={"Project": "tap-infra", "Environment": "prod", "Site": "us-east-1"})
+    assert project_input_problems(PROJECT_SPEC, settled) == []
+    for values in (
+        {"tap_aws_max_attempts": "2"},
+        {"tap_concerns": "vpc"},
+        {"tap_concerns": "vpc,kms_s3"},
+        {"tap_fail_on_drift": "true"},
+        {"tap_verify_replication_seconds": "5"},
+    ):
+        assert project_input_problems(PROJECT_SPEC, values) == [], values
+
+
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("tap_aws_max_attempts", 0, "is 0: must be at least 1 (attempts per AWS API call"),
+        ("tap_aws_max_attempts", "-3", "is '-3': must be at least 1"),
+        ("tap_aws_max_attempts", "ten", "is 'ten': argument 'tap_aws_max_attempts' is of type str"),
+        ("tap_concerns", "vpc,network", "must be one or more of: vpc, rds, dynamodb_global, kms_s3, lambda_alb, "
+         "cloudwatch. Got no match for: network"),
+        ("tap_concerns", ["vpc", "vpc"], "names vpc more than once"),
+        ("tap_concerns", [], "must name at least one concern"),
+        ("tap_state", "gone", "value of tap_state must be one of: present, absent, got: gone"),
+        ("tap_tags", {"Project": "tap-infra"}, "needs Environment (teardown finds the stack's resources by them)"),
+        ("tap_tags", {"Project": "p", "Environment": "e", "aws:owner": "x"}, "tag key 'aws:owner' must be"),
+        ("tap_tags", {"Project": "p", "Environment": "e", "Cost": 12}, "the value of tag Cost must be a string"),
+        ("tap_tags", "Project=x", "is 'Project=x': must be a dict (YAML or JSON"),
+        ("tap_verify_replication_seconds", 0, "must be at least 1 (seconds a write may take"),
+    ],
+)
+def test_each_wrong_project_input_is_one_message_naming_input_and_rule(name, value, expected):
+    problems = project_input_problems(PROJECT_SPEC, {name: value})
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("input %s %s is " % (name, PROJECT)) and expected in problems[0], problems
+
+
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("lambda_alb_allowed_cidrs", ["300.0.0.0/8"], "'300.0.0.0/8': each must be an IPv4 CIDR such as"),
+        ("lambda_alb_allowed_cidrs", ["10.0.0.0/8", "banana"], "is ['10.0.0.0/8', 'banana']: 'banana': each must"),
+        ("lambda_alb_memory_size", 64, "must be from 128 to 10240 (MB of memory Lambda allows)"),
+        ("lambda_alb_timeout", "901", "must be from 1 to 900 (seconds Lambda allows)"),
+        ("rds_allocated_storage", 10, "must be from 20 to 65536 (GiB"),
+    ],
+)
+def test_role_input_values_are_checked_not_only_their_types(name, value, expected):
+    problems = role_input_problems(ROLE_SPECS, {name: value})
+    assert len(problems) == 1 and expected in problems[0], problems
+    assert problems[0].startswith("input %s of role " % name), problems

@@ -18,7 +18,10 @@ description:
     or extra vars) against each role's C(meta/argument_specs.yml), with the validator Ansible runs when a
     role starts, so that a wrong type stops the run before anything is written rather than when the role
     is reached. Options the run does not set (role defaults, facts set by earlier roles) are not checked
-    there; the role's own validation still checks them when it starts.
+    there; the role's own validation still checks them when it starts. Values are checked too where an
+    argument spec cannot say the rule (ranges, CIDRs, tag limits).
+  - The companion filter C(project_input_problems) checks the project-wide inputs (C(group_vars/all),
+    inventory or extra vars) against the project's C(meta/argument_specs.yml) in the same way.
 options:
   _input:
     description: The sites, as returned by C(site_specs).
@@ -223,29 +226,123 @@ def _input_spec(option):
     return spec
 
 
+def _at_least(minimum, meaning):
+    def rule(value):
+        return None if value >= minimum else "must be at least %d (%s)" % (minimum, meaning)
+
+    return rule
+
+
+def _between(minimum, maximum, meaning):
+    def rule(value):
+        return None if minimum <= value <= maximum else "must be from %d to %d (%s)" % (minimum, maximum, meaning)
+
+    return rule
+
+
+def _ipv4_cidrs(value):
+    broken = []
+    for cidr in value:
+        try:
+            ipaddress.IPv4Network(cidr, strict=False)
+        except ValueError:
+            broken.append(cidr)
+    if broken:
+        return "%s: each must be an IPv4 CIDR such as 203.0.113.0/24" % ", ".join(repr(cidr) for cidr in broken)
+    return None
+
+
+def _unique(value):
+    repeated = sorted({item for item in value if value.count(item) > 1})
+    if not value:
+        return "must name at least one concern"
+    return "names %s more than once: each concern runs once" % ", ".join(repeated) if repeated else None
+
+
+# https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html (tag limits)
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+TAGS_MAX = 50
+TAGS_TEARDOWN_READS = ("Project", "Environment")
+
+
+def _tags(value):
+    problems = []
+    missing = [key for key in TAGS_TEARDOWN_READS if not value.get(key)]
+    if missing:
+        problems.append("needs %s (teardown finds the stack's resources by them)" % " and ".join(missing))
+    for key, item in value.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= TAG_KEY_MAX or key.lower().startswith("aws:"):
+            problems.append("tag key %r must be 1-%d characters, not starting with aws:" % (key, TAG_KEY_MAX))
+        if not isinstance(item, str) or len(item) > TAG_VALUE_MAX:
+            problems.append("the value of tag %s must be a string of at most %d characters" % (key, TAG_VALUE_MAX))
+    if len(value) >= TAGS_MAX:
+        problems.append("at most %d tags (AWS allows %d per resource, one is Name)" % (TAGS_MAX - 1, TAGS_MAX))
+    return "; ".join(problems) or None
+
+
+# Rules on values an argument spec cannot state (ranges, formats), checked once the value has its spec's type.
+VALUE_RULES = {
+    "tap_aws_max_attempts": _at_least(1, "attempts per AWS API call, the first one included"),
+    "tap_concerns": _unique,
+    "tap_tags": _tags,
+    "tap_verify_replication_seconds": _at_least(1, "seconds a write may take to reach every replica"),
+    "lambda_alb_allowed_cidrs": _ipv4_cidrs,
+    # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+    "lambda_alb_memory_size": _between(128, 10240, "MB of memory Lambda allows"),
+    "lambda_alb_timeout": _between(1, 900, "seconds Lambda allows"),
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html (gp2/gp3, PostgreSQL)
+    "rds_allocated_storage": _between(20, 65536, "GiB of PostgreSQL storage RDS allocates"),
+}
+
+
+def _option_problems(name, option, value, where):
+    """The messages for one input given by the run: its type and choices (the spec), then its value."""
+    shown = "(hidden)" if option.get("no_log") else repr(value)
+    # The validator would read "k=v,k2=v2" as a dict, but the plays use the value as given.
+    if option.get("type") == "dict" and isinstance(value, str):
+        return ["input %s %s is %s: must be a dict (YAML or JSON: -e '{\"%s\": {...}}')" % (name, where, shown, name)]
+    result = ArgumentSpecValidator({name: _input_spec(option)}).validate({name: value})
+    if result.error_messages:
+        return ["input %s %s is %s: %s" % (name, where, shown, message) for message in result.error_messages]
+    rule = VALUE_RULES.get(name)
+    broken = rule(result.validated_parameters[name]) if rule else None
+    return ["input %s %s is %s: %s" % (name, where, shown, broken)] if broken else []
+
+
+def _spec_problems(document, values, where):
+    problems = []
+    for entry in ((document or {}).get("argument_specs") or {}).values():
+        for name, option in sorted((entry.get("options") or {}).items()):
+            if name not in values:
+                continue
+            try:
+                value = _plain(values[name])
+            except Exception as exc:  # pylint: disable=broad-except  # a template the run cannot resolve
+                problems.append("input %s %s cannot be resolved: %s" % (name, where, exc))
+                continue
+            problems.extend(_option_problems(name, option, value, where))
+    return problems
+
+
 def role_input_problems(role_specs, values):
-    """One message per input of a role (given by the run) that breaks the role's argument spec.
+    """One message per input of a role (given by the run) that breaks the role's argument spec or a value rule.
 
     role_specs: {role: the content of its meta/argument_specs.yml}; values: the variables of the host
     (hostvars[inventory_hostname]). Every entry point of every role is checked.
     """
     problems = []
     for role, document in role_specs.items():
-        for entry in ((document or {}).get("argument_specs") or {}).values():
-            for name, option in sorted((entry.get("options") or {}).items()):
-                if name not in values:
-                    continue
-                try:
-                    value = _plain(values[name])
-                except Exception as exc:  # pylint: disable=broad-except  # a template the run cannot resolve
-                    problems.append("input %s of role %s cannot be resolved: %s" % (name, role, exc))
-                    continue
-                result = ArgumentSpecValidator({name: _input_spec(option)}).validate({name: value})
-                for message in result.error_messages:
-                    problems.append(
-                        "input %s of role %s (roles/%s/meta/argument_specs.yml) is %r: %s"
-                        % (name, role, role, value, message)
-                    )
+        problems.extend(
+            _spec_problems(document, values, "of role %s (roles/%s/meta/argument_specs.yml)" % (role, role))
+        )
+    return sorted(set(problems), key=problems.index)
+
+
+def project_input_problems(document, values):
+    """One message per project-wide input (group_vars/all, inventory or extra vars) that breaks the project's
+    argument spec (meta/argument_specs.yml) or a value rule."""
+    problems = _spec_problems(document, values, "(project-wide, meta/argument_specs.yml)")
     return sorted(set(problems), key=problems.index)
 
 
@@ -255,4 +352,5 @@ class FilterModule(object):
             "preflight_problems": preflight_problems,
             "site_specs": site_specs,
             "role_input_problems": role_input_problems,
+            "project_input_problems": project_input_problems,
         }
