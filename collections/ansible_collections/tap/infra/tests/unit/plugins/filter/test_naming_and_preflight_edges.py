@@ -25,7 +25,7 @@ def test_a_vpc_too_small_for_six_subnets_is_refused():
 
 def test_the_filters_are_registered():
     assert set(naming.FilterModule().filters()) == {"resource_names", "name_violations", "subnet_plan"}
-    assert set(preflight.FilterModule().filters()) == {"preflight_problems", "site_specs", "role_input_problems"}
+    assert set(preflight.FilterModule().filters()) == {"preflight_problems", "site_specs", "role_input_problems", "project_input_problems"}
 
 
 def test_site_specs_are_plain_dicts_of_the_inventory():
@@ -47,4 +47,6 @@ def test_an_input_that_cannot_be_resolved_is_named(monkeypatch):
     monkeypatch.setattr(preflight, "_plain", unresolvable)
     specs = {"vpc": {"argument_specs": {"main": {"options": {"vpc_az_count": {"type": "int"}}}}}}
     problems = preflight.role_input_problems(specs, {"vpc_az_count": "{{ nope }}", "other": 1})
-    assert problems == ["input vpc_az_count of role vpc cannot be resolved: undefined variable"]
+    assert problems == [
+        "input vpc_az_count of role vpc (roles/vpc/meta/argument_specs.yml) cannot be resolved: undefined variable"
+    ]
