@@ -162,7 +162,10 @@ CASES = [
         "site.yml",
         ["-e", "suffix=pf"],
         {"tap_aws_endpoint_url": "http://127.0.0.1:{closed_port}"},
-        ["tap_aws_endpoint_url http://127.0.0.1:{closed_port} is not reachable: the endpoint must answer"],
+        [
+            "AWS endpoint http://127.0.0.1:{closed_port} for region us-east-1 cannot be reached: start the emulator",
+            "AWS endpoint http://127.0.0.1:{closed_port} for region us-west-2 cannot be reached",
+        ],
     ),
     (
         "missing-credentials",
