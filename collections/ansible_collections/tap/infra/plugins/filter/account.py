@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What preflight's first call (STS GetCallerIdentity) says about the endpoint and the credentials."""
+"""What preflight learns about the account: the endpoint and credentials (STS GetCallerIdentity), the Lambda runtime."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -41,6 +41,25 @@ _value:
   description: The message, or an empty string.
   type: str
 """
+
+# The companion filter lambda_runtime_problem: Lambda has no API listing its runtimes, so the runtimes and their
+# deprecation dates come from AWS's documentation page "Lambda runtimes"
+# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), as read in December 2026. After the
+# deprecation date AWS stops patching a runtime and, some weeks later, refuses new functions with it.
+LAMBDA_RUNTIMES_AS_OF = "2026-12"
+LAMBDA_RUNTIME_DEPRECATION = {
+    "python3.14": "2029-06-30",
+    "python3.13": "2029-06-30",
+    "python3.12": "2028-10-31",
+    "python3.11": "2026-06-30",
+    "python3.10": "2026-06-30",
+    "python3.9": "2025-12-15",
+    "python3.8": "2024-10-14",
+    "nodejs24.x": "2028-04-30",
+    "nodejs22.x": "2027-04-30",
+    "nodejs20.x": "2026-04-30",
+    "nodejs18.x": "2025-09-01",
+}
 
 import ipaddress
 import re
@@ -87,12 +106,32 @@ def caller_problem(result, region, endpoint_url=None):
         else:
             fix = "check the network route, DNS and proxy settings from this controller, or fix tap_aws_endpoint_url"
         return "AWS endpoint %s for region %s cannot be reached%s: %s (%s)" % (endpoint, region, through, fix, said)
+    opt_in = ""
+    if not endpoint_url and re.search(r"InvalidClientTokenId|UnrecognizedClientException|AuthFailure", said):
+        opt_in = " (or region %s is an opt-in region not enabled for the account: enable it first)" % region
     return (
-        "AWS credentials for %s are missing or invalid: valid credentials are required (environment, profile or AWX "
-        "credential); STS at %s said: %s" % (region, endpoint_url or "AWS", said)
+        "AWS credentials for %s are missing or invalid%s: valid credentials are required (environment, profile or AWX "
+        "credential); STS at %s said: %s" % (region, opt_in, endpoint_url or "AWS", said)
     )
+
+
+def lambda_runtime_problem(runtime, today):
+    """A message when the runtime is deprecated on `today` (YYYY-MM-DD) or unknown to the table; else empty."""
+    deprecated = LAMBDA_RUNTIME_DEPRECATION.get(runtime)
+    supported = sorted(name for name, date in LAMBDA_RUNTIME_DEPRECATION.items() if date > str(today))
+    if deprecated is None:
+        return (
+            "lambda_alb_runtime %s is not in the project's table of Lambda runtimes (AWS's page \"Lambda runtimes\", "
+            "%s): choose one of %s, or add it to the table once AWS lists it" % (runtime, LAMBDA_RUNTIMES_AS_OF, ", ".join(supported))
+        )
+    if deprecated <= str(today):
+        return (
+            "lambda_alb_runtime %s was deprecated by AWS Lambda on %s (no more patches; new functions refused soon "
+            "after): choose one of %s" % (runtime, deprecated, ", ".join(supported))
+        )
+    return ""
 
 
 class FilterModule(object):
     def filters(self):
-        return {"caller_problem": caller_problem}
+        return {"caller_problem": caller_problem, "lambda_runtime_problem": lambda_runtime_problem}
