@@ -31,4 +31,10 @@ def test_the_loopback_emulator_says_to_start_it():
 def test_refused_credentials_are_credentials():
     said = "An error occurred (InvalidClientTokenId) when calling the GetCallerIdentity operation"
     message = caller_problem({"msg": said}, "us-east-1")
-    assert message.startswith("AWS credentials for us-east-1 are missing or invalid: ") and said in message
+    assert message.startswith(
+        "AWS credentials for us-east-1 are missing or invalid (or region us-east-1 is an opt-in region not enabled "
+        "for the account: enable it first): "
+    )
+    assert said in message
+    emulator = caller_problem({"msg": said}, "us-east-1", "http://127.0.0.1:4566")
+    assert emulator.startswith("AWS credentials for us-east-1 are missing or invalid: ")

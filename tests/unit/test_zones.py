@@ -57,3 +57,9 @@ def test_unknown_zone_wrong_count_and_small_cidr_are_one_message_each():
         "vpc_cidr 10.0.0.0/21 of site east cannot hold 9 /24 subnets (3 tiers x 3 zones): give a /20 or larger, "
         "or fewer zones (vpc_az_count)"
     ]
+
+
+def test_only_two_or_three_zones():
+    assert zone_choice(US_EAST_1, None, 4, "east")["problems"] == [
+        "vpc_az_count of site east is 4: the subnets span 2 or 3 zones"
+    ]

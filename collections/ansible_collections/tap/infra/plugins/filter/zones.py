@@ -74,6 +74,7 @@ _value:
 import ipaddress
 import re
 
+ZONE_COUNTS = (2, 3)
 ZONE_ID_RULE = re.compile(r"^[a-z0-9]+-az(\d+)$")
 
 
@@ -104,11 +105,14 @@ def zone_choice(zones, zone_ids, count, site, state="present", cidr=None):
     by_id = {zone.get("zone_id"): zone for zone in zones or []}
     count = int(count)
     listed = ", ".join(sorted(by_id, key=_number)) or "none"
-    if zone_ids:
-        chosen = list(zone_ids)
-    else:
-        chosen = sorted(by_id, key=_number)[:count]
+    chosen = list(zone_ids) if zone_ids else sorted(by_id, key=_number)[:count]
     problems = []
+    if count not in ZONE_COUNTS:
+        return {
+            "zone_ids": chosen,
+            "names": [],
+            "problems": ["vpc_az_count of site %s is %d: the subnets span 2 or 3 zones" % (site, count)],
+        }
     if len(chosen) != count or len(set(chosen)) != len(chosen):
         problems.append(
             "vpc_zone_ids of site %s is %s: give %d distinct zone IDs (vpc_az_count), from: %s"
