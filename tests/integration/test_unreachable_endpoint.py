@@ -24,39 +24,37 @@ def aws_settings_inventory(tmp_path):
     return path
 
 
+def assert_one_message_per_site(result, expected):
+    """The run failed in preflight with, for each site, an error holding expected(region)."""
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-4000:]
+    errors = error_messages(output)
+    for region in ("us-east-1", "us-west-2"):
+        assert [e for e in errors if expected(region) in e], (expected(region), errors, output[-3000:])
+    assert "UNREACHABLE!" not in output and "credentials" not in " ".join(errors)
+    assert "PLAY [Converge the stack in every region site]" not in output
+
+
 @pytest.mark.parametrize("acceleration", ["on", "off"])
 def test_aws_behind_an_unreachable_proxy(emulator, aws_settings_inventory, acceleration):
     proxy = "http://127.0.0.1:%d" % free_port()
     env = {"TAP_ACCELERATION": acceleration, "HTTPS_PROXY": proxy, "https_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
     result = run_playbook("site.yml", emulator, "-e", "suffix=pf", inventory=aws_settings_inventory, env=env, timeout=300)
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output[-4000:]
-    errors = error_messages(output)
-    for region in ("us-east-1", "us-west-2"):
-        expected = "AWS endpoint https://sts.%s.amazonaws.com for region %s cannot be reached through the proxy %s " % (
-            region,
-            region,
-            proxy,
-        )
-        assert [e for e in errors if expected in e], (expected, errors, output[-3000:])
-    assert "UNREACHABLE!" not in output and "credentials" not in " ".join(errors)
-    assert "PLAY [Converge the stack in every region site]" not in output
+    assert_one_message_per_site(
+        result,
+        lambda region: "AWS endpoint https://sts.%s.amazonaws.com for region %s cannot be reached through the proxy %s "
+        % (region, region, proxy),
+    )
 
 
 @pytest.mark.parametrize("acceleration", ["on", "off"])
 def test_an_endpoint_whose_name_does_not_resolve(emulator, tmp_path, acceleration):
     endpoint = "http://tap-emulator.invalid:4566"
     inventory = write_inventory(tmp_path, tap_aws_endpoint_url=endpoint)
-    result = run_playbook(
-        "site.yml", emulator, "-e", "suffix=pf", inventory=inventory, env={"TAP_ACCELERATION": acceleration}, timeout=300
+    env = {"TAP_ACCELERATION": acceleration}
+    result = run_playbook("site.yml", emulator, "-e", "suffix=pf", inventory=inventory, env=env, timeout=300)
+    assert_one_message_per_site(
+        result,
+        lambda region: "AWS endpoint %s for region %s cannot be reached: check the network route, DNS and proxy"
+        % (endpoint, region),
     )
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output[-4000:]
-    errors = error_messages(output)
-    for region in ("us-east-1", "us-west-2"):
-        expected = "AWS endpoint %s for region %s cannot be reached: check the network route, DNS and proxy" % (
-            endpoint,
-            region,
-        )
-        assert [e for e in errors if expected in e], (expected, errors, output[-3000:])
-    assert "UNREACHABLE!" not in output and "credentials" not in " ".join(errors)

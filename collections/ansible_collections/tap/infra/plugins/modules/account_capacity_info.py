@@ -131,9 +131,19 @@ UNANSWERED = {
     "UnauthorizedOperation",
 }
 ENABLED = ("opt-in-not-required", "opted-in")
-VPC_QUOTA = ("vpc", "L-F678F1CE", "VPCs per Region")
-NAT_QUOTA = ("vpc", "L-FE5A380F", "NAT gateways per Availability Zone")
-DB_QUOTA = ("rds", "L-7B6409FD", "DB instances")
+# kind: (its name in messages, the check's name in notes); the Service Quotas quota of the kinds that have one.
+KINDS = {
+    "elastic_ips": ("Elastic IP addresses", "The Elastic IP check"),
+    "vpcs": ("VPCs", "The VPC check"),
+    "nat_gateways": ("NAT gateways", "The NAT gateway check"),
+    "load_balancers": ("Application Load Balancers", "The load balancer check"),
+    "db_instances": ("DB instances", "The DB instance check"),
+}
+QUOTAS = {
+    "vpcs": ("vpc", "L-F678F1CE", "VPCs per Region"),
+    "nat_gateways": ("vpc", "L-FE5A380F", "NAT gateways per Availability Zone"),
+    "db_instances": ("rds", "L-7B6409FD", "DB instances"),
+}
 LIVE_NAT_STATES = ["pending", "available"]
 
 
@@ -180,7 +190,13 @@ class CapacityChecks:
             own += all(tags.get(key) == value for key, value in self.tags.items())
         return own
 
-    def _need(self, kind, label, used, own, maximum, wanted, fix):
+    def _need(self, kind, items, own, limit, wanted):
+        """A problem when `items` (what the account has, `own` of them the deployment's) plus what the deployment
+        still adds exceed limit = (maximum, fix)."""
+        base, _sep, zone = kind.partition(":")
+        label = KINDS[base][0] + (" of zone %s" % zone if zone else "")
+        maximum, fix = limit
+        used = len(items)
         self.room[kind] = {"used": used, "own": own, "max": maximum}
         adds = max(0, wanted - own)
         if adds and used + adds > maximum:
@@ -202,98 +218,54 @@ class CapacityChecks:
             return False
         return True
 
-    def quota(self, quota, what):
-        service, code, name = quota
-        answer = self.call("service-quotas", "get_service_quota", what, ServiceCode=service, QuotaCode=code)
+    def quota(self, kind):
+        service, code, name = QUOTAS[kind]
+        answer = self.call("service-quotas", "get_service_quota", KINDS[kind][1], ServiceCode=service, QuotaCode=code)
         return int(answer["Quota"]["Value"]), "raise the Service Quotas quota %s (%s) for %s" % (code, name, self.region)
 
     def elastic_ips(self, wanted):
-        attributes = self.call(
-            "ec2",
-            "describe_account_attributes",
-            "The Elastic IP check",
-            AttributeNames=["vpc-max-elastic-ips"],
-        )["AccountAttributes"]
-        maximum = int(attributes[0]["AttributeValues"][0]["AttributeValue"])
-        addresses = self.call("ec2", "describe_addresses", "The Elastic IP check")["Addresses"]
-        self._need(
-            "elastic_ips",
-            "Elastic IP addresses",
-            len(addresses),
-            self._own(addresses),
-            maximum,
-            wanted,
-            "release unused addresses or raise the quota L-0263D0A3 (EC2-VPC Elastic IPs)",
-        )
+        what = KINDS["elastic_ips"][1]
+        attribute = self.call("ec2", "describe_account_attributes", what, AttributeNames=["vpc-max-elastic-ips"])
+        maximum = int(attribute["AccountAttributes"][0]["AttributeValues"][0]["AttributeValue"])
+        addresses = self.call("ec2", "describe_addresses", what)["Addresses"]
+        limit = (maximum, "release unused addresses or raise the quota L-0263D0A3 (EC2-VPC Elastic IPs)")
+        self._need("elastic_ips", addresses, self._own(addresses), limit, wanted)
 
     def vpcs(self, wanted):
-        maximum, fix = self.quota(VPC_QUOTA, "The VPC check")
-        vpcs = self.call("ec2", "describe_vpcs", "The VPC check", MaxResults=1000)["Vpcs"]
-        self._need("vpcs", "VPCs", len(vpcs), self._own(vpcs), maximum, wanted, fix)
+        limit = self.quota("vpcs")
+        vpcs = self.call("ec2", "describe_vpcs", KINDS["vpcs"][1], MaxResults=1000)["Vpcs"]
+        self._need("vpcs", vpcs, self._own(vpcs), limit, wanted)
 
     def nat_gateways(self, wanted, zones):
-        maximum, fix = self.quota(NAT_QUOTA, "The NAT gateway check")
-        nats = self.call(
-            "ec2",
-            "describe_nat_gateways",
-            "The NAT gateway check",
-            Filter=[{"Name": "state", "Values": LIVE_NAT_STATES}],
-            MaxResults=1000,
-        )["NatGateways"]
+        what = KINDS["nat_gateways"][1]
+        limit = self.quota("nat_gateways")
+        live = [{"Name": "state", "Values": LIVE_NAT_STATES}]
+        nats = self.call("ec2", "describe_nat_gateways", what, Filter=live, MaxResults=1000)["NatGateways"]
         subnet_ids = sorted({nat["SubnetId"] for nat in nats})
-        zone_of = {}
-        if subnet_ids:
-            subnets = self.call("ec2", "describe_subnets", "The NAT gateway check", SubnetIds=subnet_ids)["Subnets"]
-            zone_of = {subnet["SubnetId"]: subnet["AvailabilityZone"] for subnet in subnets}
+        subnets = self.call("ec2", "describe_subnets", what, SubnetIds=subnet_ids)["Subnets"] if subnet_ids else []
+        zone_of = {subnet["SubnetId"]: subnet["AvailabilityZone"] for subnet in subnets}
         for zone in zones:
             in_zone = [nat for nat in nats if zone_of.get(nat["SubnetId"]) == zone]
-            self._need(
-                "nat_gateways_" + zone,
-                "NAT gateways of zone %s" % zone,
-                len(in_zone),
-                self._own(in_zone),
-                maximum,
-                wanted,
-                fix,
-            )
+            self._need("nat_gateways:" + zone, in_zone, self._own(in_zone), limit, wanted)
 
     def load_balancers(self, wanted):
-        limits = self.call("elbv2", "describe_account_limits", "The load balancer check")["Limits"]
+        what = KINDS["load_balancers"][1]
+        limits = self.call("elbv2", "describe_account_limits", what)["Limits"]
         maximum = int(next(limit["Max"] for limit in limits if limit["Name"] == "application-load-balancers"))
-        balancers = [
-            balancer
-            for balancer in self.call("elbv2", "describe_load_balancers", "The load balancer check", PageSize=400)[
-                "LoadBalancers"
-            ]
-            if balancer.get("Type", "application") == "application"
-        ]
+        listed = self.call("elbv2", "describe_load_balancers", what, PageSize=400)["LoadBalancers"]
+        balancers = [balancer for balancer in listed if balancer.get("Type", "application") == "application"]
         # Tags of load balancers need another call per 20 of them: the deployment's own is found by its name.
         own = len([b for b in balancers if b["LoadBalancerName"] == self.names.get("load_balancer")])
-        self._need(
-            "load_balancers",
-            "Application Load Balancers",
-            len(balancers),
-            own,
-            maximum,
-            wanted,
-            "delete unused load balancers or raise the quota L-53DA6B97 (Application Load Balancers per Region)",
-        )
+        limit = (maximum, "delete unused load balancers or raise the quota L-53DA6B97 (Application Load Balancers)")
+        self._need("load_balancers", balancers, own, limit, wanted)
 
     def db_instances(self, wanted):
         # RDS DescribeAccountAttributes also gives usage and maximum, but emulators do not answer it (moto: 500,
         # retried to the last attempt); Service Quotas answers "not found" at once where it does not know RDS.
-        maximum, _fix = self.quota(DB_QUOTA, "The DB instance check")
-        instances = self.call("rds", "describe_db_instances", "The DB instance check", MaxRecords=100)["DBInstances"]
+        limit = self.quota("db_instances")
+        instances = self.call("rds", "describe_db_instances", KINDS["db_instances"][1], MaxRecords=100)["DBInstances"]
         own = len([i for i in instances if i["DBInstanceIdentifier"] == self.names.get("db_instance")])
-        self._need(
-            "db_instances",
-            "DB instances",
-            len(instances),
-            own,
-            maximum,
-            wanted,
-            "delete unused DB instances or raise the quota L-7B6409FD (DB instances) for %s" % self.region,
-        )
+        self._need("db_instances", instances, own, limit, wanted)
 
     def db_offer(self, engine, version, instance_class):
         what = "The DB engine offer check"

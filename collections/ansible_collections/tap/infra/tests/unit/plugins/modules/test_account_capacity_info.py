@@ -26,34 +26,32 @@ def params(**changes):
 
 
 class Clients:
-    def __init__(self, *services):
-        self.raw = {service: raw_client(service) for service in services}
+    """Stubbed clients of EC2 (the region check answered first, with `region_status`) and of `services`."""
+
+    def __init__(self, *services, region_status="opt-in-not-required"):
+        self.raw = {service: raw_client(service) for service in ("ec2",) + services}
         self.stubs = {service: Stubber(client) for service, client in self.raw.items()}
         for stub in self.stubs.values():
             stub.activate()
+        region = {"RegionName": "us-east-1", "Endpoint": "ec2.us-east-1.amazonaws.com", "OptInStatus": region_status}
+        self.answer("ec2", "describe_regions", {"Regions": [region]}, {"RegionNames": ["us-east-1"], "AllRegions": True})
 
     def __call__(self, service):
         return self.raw[service]
 
-    def verify(self):
+    def answer(self, service, operation, response, expected=None):
+        self.stubs[service].add_response(operation, response, expected or {})
+
+    def run(self, names=None, **changes):
+        checks = CapacityChecks(self, "us-east-1", OURS, names)
+        run_checks(checks, params(**changes))
         for stub in self.stubs.values():
             stub.assert_no_pending_responses()
-
-
-def enabled(clients, status="opt-in-not-required"):
-    clients.stubs["ec2"].add_response(
-        "describe_regions",
-        {"Regions": [{"RegionName": "us-east-1", "Endpoint": "ec2.us-east-1.amazonaws.com", "OptInStatus": status}]},
-        {"RegionNames": ["us-east-1"], "AllRegions": True},
-    )
+        return checks
 
 
 def test_a_region_not_enabled_is_one_problem_and_nothing_else_is_read():
-    clients = Clients("ec2")
-    enabled(clients, "not-opted-in")
-    checks = CapacityChecks(clients, "us-east-1", OURS)
-    run_checks(checks, params(adds={"vpcs": 1, "elastic_ips": 2}))
-    clients.verify()
+    checks = Clients(region_status="not-opted-in").run(adds={"vpcs": 1, "elastic_ips": 2})
     assert checks.problems == [
         "region us-east-1 is not enabled for this account (not-opted-in): enable it (AWS console: Account > AWS "
         "Regions, or `aws account enable-region --region-name us-east-1`) and wait until it is ENABLED"
@@ -61,19 +59,15 @@ def test_a_region_not_enabled_is_one_problem_and_nothing_else_is_read():
 
 
 def test_elastic_ips_full_names_the_figures_and_the_fix_and_counts_our_own_as_there():
-    clients = Clients("ec2")
-    enabled(clients)
-    clients.stubs["ec2"].add_response(
-        "describe_account_attributes",
-        {"AccountAttributes": [{"AttributeName": "vpc-max-elastic-ips", "AttributeValues": [{"AttributeValue": "5"}]}]},
-        {"AttributeNames": ["vpc-max-elastic-ips"]},
+    clients = Clients()
+    attribute = {"AttributeName": "vpc-max-elastic-ips", "AttributeValues": [{"AttributeValue": "5"}]}
+    clients.answer(
+        "ec2", "describe_account_attributes", {"AccountAttributes": [attribute]}, {"AttributeNames": ["vpc-max-elastic-ips"]}
     )
     addresses = [{"AllocationId": "eipalloc-%d" % n, "PublicIp": "198.51.100.%d" % n} for n in range(3)]
     addresses.append({"AllocationId": "eipalloc-9", "PublicIp": "198.51.100.9", "Tags": OUR_TAGS})
-    clients.stubs["ec2"].add_response("describe_addresses", {"Addresses": addresses}, {})
-    checks = CapacityChecks(clients, "us-east-1", OURS)
-    run_checks(checks, params(adds={"elastic_ips": 3}))
-    clients.verify()
+    clients.answer("ec2", "describe_addresses", {"Addresses": addresses})
+    checks = clients.run(adds={"elastic_ips": 3})
     # 4 used, 1 of them ours: the deploy adds 2, 6 > 5.
     assert checks.problems == [
         "Elastic IP addresses in us-east-1: the account uses 4 of 5 and this deploy adds 2: release unused addresses "
@@ -83,38 +77,24 @@ def test_elastic_ips_full_names_the_figures_and_the_fix_and_counts_our_own_as_th
 
 
 def test_a_redeploy_adds_nothing_so_a_full_account_is_no_problem():
-    clients = Clients("ec2", "service-quotas")
-    enabled(clients)
-    clients.stubs["service-quotas"].add_response(
-        "get_service_quota",
-        {"Quota": {"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE", "Value": 5.0}},
-        {"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE"},
-    )
+    clients = Clients("service-quotas")
+    quota = {"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE", "Value": 5.0}
+    clients.answer("service-quotas", "get_service_quota", {"Quota": quota}, {"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE"})
     vpcs = [{"VpcId": "vpc-%d" % n} for n in range(4)] + [{"VpcId": "vpc-9", "Tags": OUR_TAGS}]
-    clients.stubs["ec2"].add_response("describe_vpcs", {"Vpcs": vpcs}, {"MaxResults": 1000})
-    checks = CapacityChecks(clients, "us-east-1", OURS)
-    run_checks(checks, params(adds={"vpcs": 1}))
-    clients.verify()
+    clients.answer("ec2", "describe_vpcs", {"Vpcs": vpcs}, {"MaxResults": 1000})
+    checks = clients.run(adds={"vpcs": 1})
     assert checks.problems == [] and checks.room["vpcs"] == {"used": 5, "own": 1, "max": 5}
 
 
 def test_a_check_the_endpoint_does_not_answer_is_a_note_and_the_next_check_runs():
-    clients = Clients("ec2", "service-quotas", "elbv2")
-    enabled(clients)
+    clients = Clients("service-quotas", "elbv2")
     clients.stubs["service-quotas"].add_client_error(
         "get_service_quota", "NoSuchResourceException", "The request failed because the specified service does not exist."
     )
-    clients.stubs["elbv2"].add_response(
-        "describe_account_limits", {"Limits": [{"Name": "application-load-balancers", "Max": "50"}]}, {}
-    )
-    clients.stubs["elbv2"].add_response(
-        "describe_load_balancers",
-        {"LoadBalancers": [{"LoadBalancerName": "tap-prod-us-east-1-alb", "Type": "application"}]},
-        {"PageSize": 400},
-    )
-    checks = CapacityChecks(clients, "us-east-1", OURS, {"load_balancer": "tap-prod-us-east-1-alb"})
-    run_checks(checks, params(adds={"vpcs": 1, "load_balancers": 1}))
-    clients.verify()
+    clients.answer("elbv2", "describe_account_limits", {"Limits": [{"Name": "application-load-balancers", "Max": "50"}]})
+    ours = {"LoadBalancerName": "tap-prod-us-east-1-alb", "Type": "application"}
+    clients.answer("elbv2", "describe_load_balancers", {"LoadBalancers": [ours]}, {"PageSize": 400})
+    checks = clients.run({"load_balancer": "tap-prod-us-east-1-alb"}, adds={"vpcs": 1, "load_balancers": 1})
     assert checks.problems == []
     assert checks.notes == [
         "The VPC check in us-east-1 skipped: the endpoint did not answer GetServiceQuota (NoSuchResourceException)"
@@ -123,20 +103,16 @@ def test_a_check_the_endpoint_does_not_answer_is_a_note_and_the_next_check_runs(
 
 
 def test_an_engine_version_not_offered_for_the_class_names_the_fix():
-    clients = Clients("ec2", "rds")
-    enabled(clients)
-    clients.stubs["rds"].add_response(
+    clients = Clients("rds")
+    offer = {"Engine": "postgres", "EngineVersion": "15.3", "DBInstanceClass": "db.t3.micro", "MaxRecords": 20}
+    clients.answer("rds", "describe_orderable_db_instance_options", {"OrderableDBInstanceOptions": []}, offer)
+    other = {"Engine": "postgres", "EngineVersion": "17.7", "DBInstanceClass": "db.t3.micro"}
+    clients.answer(
+        "rds",
         "describe_orderable_db_instance_options",
-        {"OrderableDBInstanceOptions": []},
-        {"Engine": "postgres", "EngineVersion": "15.3", "DBInstanceClass": "db.t3.micro", "MaxRecords": 20},
-    )
-    clients.stubs["rds"].add_response(
-        "describe_orderable_db_instance_options",
-        {"OrderableDBInstanceOptions": [{"Engine": "postgres", "EngineVersion": "17.7", "DBInstanceClass": "db.t3.micro"}]},
+        {"OrderableDBInstanceOptions": [other]},
         {"Engine": "postgres", "MaxRecords": 20},
     )
-    checks = CapacityChecks(clients, "us-east-1", OURS)
-    run_checks(checks, params(db_engine="postgres", db_engine_version="15.3", db_instance_class="db.t3.micro"))
-    clients.verify()
+    checks = clients.run(db_engine="postgres", db_engine_version="15.3", db_instance_class="db.t3.micro")
     assert len(checks.problems) == 1
     assert checks.problems[0].startswith("postgres 15.3 on db.t3.micro is not offered in us-east-1: choose a version")
