@@ -25,9 +25,6 @@ description:
     C(DescribeDBInstances)).
   - The DB engine version is offered for the instance class in the region (RDS
     C(DescribeOrderableDBInstanceOptions) filtered by engine, version and class, one page).
-  - No upstream module reads account attributes, service quotas or orderable DB options;
-    M(amazon.aws.aws_region_info) does not pass C(AllRegions), so it cannot tell a disabled region from a missing
-    one. The project would drop this module for upstream info modules covering these APIs.
 author:
   - tap-infra maintainers (@tap-infra)
 options:
@@ -66,6 +63,10 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
+  - Why it exists. No upstream module reads Service Quotas, ELBv2 account limits or orderable DB options;
+    M(amazon.aws.aws_region_info) does not pass C(AllRegions), so it cannot tell a disabled region from a missing
+    one; the C(amazon.aws.aws_account_attribute) lookup does not take the play's module defaults. The project
+    would drop this module for upstream info modules covering these account-level APIs.
   - The identity needs C(ec2:DescribeRegions), C(ec2:DescribeAccountAttributes), C(ec2:DescribeAddresses),
     C(ec2:DescribeVpcs), C(ec2:DescribeNatGateways), C(ec2:DescribeSubnets), C(servicequotas:GetServiceQuota),
     C(elasticloadbalancing:DescribeAccountLimits), C(elasticloadbalancing:DescribeLoadBalancers),
