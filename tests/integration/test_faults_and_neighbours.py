@@ -196,7 +196,7 @@ def end_state(mine, suffix):
 
 # --- the deployer policy: IAM action of each API call -------------------------------------------------------
 
-IAM_PREFIX = {"elbv2": "elasticloadbalancing", "tagging": "tag"}
+IAM_PREFIX = {"elbv2": "elasticloadbalancing", "tagging": "tag", "service-quotas": "servicequotas"}
 # API operations authorised under another IAM action name.
 IAM_ACTION = {
     "s3": {

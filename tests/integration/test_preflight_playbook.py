@@ -163,7 +163,10 @@ CASES = [
         "site.yml",
         ["-e", "suffix=pf"],
         {"tap_aws_endpoint_url": "http://127.0.0.1:{closed_port}"},
-        ["tap_aws_endpoint_url http://127.0.0.1:{closed_port} is not reachable: the endpoint must answer"],
+        [
+            "AWS endpoint http://127.0.0.1:{closed_port} for region us-east-1 cannot be reached: start the emulator",
+            "AWS endpoint http://127.0.0.1:{closed_port} for region us-west-2 cannot be reached",
+        ],
     ),
     (
         "missing-credentials",
@@ -260,14 +263,46 @@ CASES = [
         "teardown.yml",
         ["-e", "suffix=pf"],
         {"tap_teardown_requires_confirmation": True},
-        ["confirm: tearing down suffix 'pf' in this inventory requires -e confirm=pf"],
+        ["confirm: tearing down suffix 'pf' at http://127.0.0.1:", "requires -e confirm=pf"],
     ),
     (
         "teardown-wrong-confirm",
         "teardown.yml",
         ["-e", "suffix=pf", "-e", "confirm=prod"],
         {"tap_teardown_requires_confirmation": True},
-        ["confirm: tearing down suffix 'pf' in this inventory requires -e confirm=pf"],
+        ["confirm: tearing down suffix 'pf' at http://127.0.0.1:", "requires -e confirm=pf"],
+    ),
+    (
+        "zone-not-in-region",
+        "site.yml",
+        ["-e", "suffix=pf"],
+        {"host_changes": {"us-west-2": {"vpc_zone_ids": ["usw2-az1", "usw2-az9"]}}},
+        ["zone usw2-az9 of site us-west-2 (vpc_zone_ids) is not a zone of this region: choose from usw2-az1, "],
+    ),
+    (
+        "vpc-az-count-not-2-or-3",
+        "site.yml",
+        ["-e", "suffix=pf", "-e", json.dumps({"vpc_az_count": 4})],
+        None,
+        [
+            "vpc_az_count of site us-east-1 is 4: the subnets span 2 or 3 zones",
+            "vpc_az_count of site us-west-2 is 4: the subnets span 2 or 3 zones",
+        ],
+    ),
+    # Any endpoint but loopback may hold a production stack: the user's own inventory asks too.
+    (
+        "teardown-non-loopback-endpoint-without-confirm",
+        "teardown.yml",
+        ["-e", "suffix=pf"],
+        {"tap_aws_endpoint_url": "http://192.0.2.10:4566"},
+        ["confirm: tearing down suffix 'pf' at http://192.0.2.10:4566 requires -e confirm=pf"],
+    ),
+    (
+        "teardown-aws-without-confirm",
+        "teardown.yml",
+        ["-e", "suffix=pf"],
+        {"tap_aws_endpoint_url": None},
+        ["confirm: tearing down suffix 'pf' at AWS requires -e confirm=pf"],
     ),
     (
         "max-attempts-zero",
