@@ -77,6 +77,9 @@ STATEMENTS = {
         "cloudwatch:DeleteAlarms cloudwatch:ListTagsForResource cloudwatch:PutMetricAlarm "
         "cloudwatch:TagResource"
     ),
+    "PreflightAccountChecks": (
+        "ec2:DescribeAccountAttributes ec2:DescribeRegions elasticloadbalancing:DescribeAccountLimits"
+    ),
 }
 
 
