@@ -17,6 +17,9 @@ except ImportError:
 
 import time
 
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.errors import ModuleError
 from ansible_collections.tap.infra.plugins.module_utils.retries import Retrying
 from ansible_collections.tap.infra.plugins.module_utils.retries import denials_explained
@@ -63,6 +66,25 @@ class Manager:
             if self.clock() + delay > deadline:
                 raise ModuleError("%s: still not done after %d seconds" % (what, timeout))
             self.sleep(delay)
+
+
+def aws_module(argument_spec, **options):
+    """The AnsibleAWSModule of a module's main() (check mode supported); boto3 is shared in the interpreter first
+    (botocore_cache.py)."""
+    share_in_interpreter()
+    return AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, **options)
+
+
+def aws_client(module, service):
+    """The module's client of `service`, with the collection's decorator."""
+    return module.client(service, retry_decorator=CLIENT_DECORATOR)
+
+
+def new_manager(module, manager_class, *services, **options):
+    """A manager_class with the module's clients of `services` (in that order) and its check mode."""
+    return manager_class(
+        *[aws_client(module, service) for service in services], check_mode=module.check_mode, **options
+    )
 
 
 # The state option of every module that converges a resource to present or absent.

@@ -74,8 +74,7 @@ STATEMENTS = {
     "CloudwatchNoResourceScope": "cloudwatch:DescribeAlarms",
     "CloudwatchProjectDashboards": "cloudwatch:DeleteDashboards cloudwatch:GetDashboard cloudwatch:PutDashboard",
     "CloudwatchProjectAlarms": (
-        "cloudwatch:DeleteAlarms cloudwatch:ListTagsForResource cloudwatch:PutMetricAlarm "
-        "cloudwatch:TagResource"
+        "cloudwatch:DeleteAlarms cloudwatch:ListTagsForResource cloudwatch:PutMetricAlarm " "cloudwatch:TagResource"
     ),
 }
 

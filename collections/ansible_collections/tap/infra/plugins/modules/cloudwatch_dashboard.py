@@ -140,14 +140,13 @@ from functools import partial
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 
 
 class DashboardBodyError(ModuleError):
@@ -273,19 +272,13 @@ class DashboardManager(Manager):
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["dashboard_name"]),
         body=dict(type="raw"),
         state=STATE_OPTION,
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ["body"])],
-        supports_check_mode=True,
-    )
-    client = module.client("cloudwatch", retry_decorator=CLIENT_DECORATOR)
-    manager = DashboardManager(client, check_mode=module.check_mode)
+    module = aws_module(argument_spec, required_if=[("state", "present", ["body"])])
+    manager = new_manager(module, DashboardManager, "cloudwatch")
     name = module.params["name"]
     present = partial(manager.ensure_present, name, module.params["body"])
     absent = partial(manager.ensure_absent, name)

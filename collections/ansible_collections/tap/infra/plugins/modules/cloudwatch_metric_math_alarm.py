@@ -256,17 +256,16 @@ import datetime
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 
 
 class AlarmDefinitionError(ValueError):
@@ -501,7 +500,6 @@ class MetricMathAlarmManager(Manager):
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     dimension_options = dict(
         namespace=dict(type="str", required=True),
         metric_name=dict(type="str", required=True),
@@ -550,14 +548,11 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
+    module = aws_module(
+        argument_spec,
         required_if=[("state", "present", ["metrics", "comparison_operator", "threshold", "evaluation_periods"])],
-        supports_check_mode=True,
     )
-    manager = MetricMathAlarmManager(
-        module.client("cloudwatch", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode
-    )
+    manager = new_manager(module, MetricMathAlarmManager, "cloudwatch")
     name = module.params["name"]
 
     def ensure():

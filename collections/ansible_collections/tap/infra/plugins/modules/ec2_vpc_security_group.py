@@ -265,18 +265,17 @@ except ImportError:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SecurityGroupError
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
@@ -728,7 +727,6 @@ def diff_view(group):
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     rule_options = dict(
         proto=dict(type="str", default="tcp"),
         ports=dict(type="list", elements="str"),
@@ -752,15 +750,14 @@ def main():
         state=STATE_OPTION,
         wait_timeout=dict(type="int", default=300),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
+    module = aws_module(
+        argument_spec,
         required_if=[["state", "present", ["name", "vpc_id"]], ["state", "absent", ["name", "group_id"], True]],
     )
     params = module.params
     if params["state"] == "absent" and not params["group_id"] and not params["vpc_id"]:
         module.fail_json(msg="with state=absent, group_id, or name and vpc_id, are required")
-    manager = SecurityGroupManager(module.client("ec2", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode)
+    manager = new_manager(module, SecurityGroupManager, "ec2")
     what = params["group_id"] or "%s in %s" % (params["name"], params["vpc_id"])
     ensure = manager.ensure_present if params["state"] == "present" else manager.ensure_absent
     converge(module, lambda: ensure(params), "security group %s could not be converged" % what, manager)

@@ -184,16 +184,15 @@ try:
 except ImportError:
     pass  # protected by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SubnetsError
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
@@ -461,7 +460,6 @@ class SubnetsManager(Ec2Manager):
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         vpc_id=dict(type="str", required=True),
         subnets=dict(
@@ -480,14 +478,9 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws_module(argument_spec)
     params = module.params
-    manager = SubnetsManager(
-        module.client("ec2", retry_decorator=CLIENT_DECORATOR),
-        check_mode=module.check_mode,
-        wait=params["wait"],
-        wait_timeout=params["wait_timeout"],
-    )
+    manager = new_manager(module, SubnetsManager, "ec2", wait=params["wait"], wait_timeout=params["wait_timeout"])
     vpc_id = params["vpc_id"]
     present = partial(manager.ensure_present, vpc_id, params["subnets"], purge_tags=params["purge_tags"])
     absent = partial(manager.ensure_absent, vpc_id, params["subnets"])

@@ -192,17 +192,16 @@ from functools import partial
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as LambdaTargetGroupError
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.retries import ELB_INVOKE_PERMISSION
 from ansible_collections.tap.infra.plugins.module_utils.retries import FUNCTION_BEING_UPDATED
@@ -538,7 +537,6 @@ class LambdaTargetGroupManager(Manager):
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         name=dict(type="str", required=True),
         function_name=dict(type="str"),
@@ -559,16 +557,8 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ["function_name"])],
-        supports_check_mode=True,
-    )
-    manager = LambdaTargetGroupManager(
-        module.client("elbv2", retry_decorator=CLIENT_DECORATOR),
-        module.client("lambda", retry_decorator=CLIENT_DECORATOR),
-        check_mode=module.check_mode,
-    )
+    module = aws_module(argument_spec, required_if=[("state", "present", ["function_name"])])
+    manager = new_manager(module, LambdaTargetGroupManager, "elbv2", "lambda")
     params = module.params
     if params["state"] == "present":
         ensure = partial(

@@ -166,13 +166,12 @@ try:
 except ImportError:
     pass  # protected by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RulesError
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 
@@ -587,7 +586,6 @@ class ListenerRulesManager(Manager):
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         listener_arn=dict(type="str", required=True),
         rules=dict(
@@ -602,11 +600,9 @@ def main():
         ),
         purge_rules=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws_module(argument_spec)
     params = module.params
-    manager = ListenerRulesManager(
-        module.client("elbv2", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode
-    )
+    manager = new_manager(module, ListenerRulesManager, "elbv2")
     ensure = partial(manager.ensure, params["listener_arn"], params["rules"], purge_rules=params["purge_rules"])
     converge(module, ensure, "the rules of listener %s could not be converged" % params["listener_arn"], manager)
 

@@ -110,14 +110,13 @@ import re
 from functools import partial
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as AliasParameterError
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.kms import ALIAS_PREFIX
 from ansible_collections.tap.infra.plugins.module_utils.kms import alias_name
@@ -205,19 +204,13 @@ class AliasManager(Manager):
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["alias", "alias_name"]),
         target_key_id=dict(type="str", aliases=["key_id", "key_arn"]),
         state=STATE_OPTION,
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ["target_key_id"])],
-        supports_check_mode=True,
-    )
-    client = module.client("kms", retry_decorator=CLIENT_DECORATOR)
-    manager = AliasManager(client, check_mode=module.check_mode)
+    module = aws_module(argument_spec, required_if=[("state", "present", ["target_key_id"])])
+    manager = new_manager(module, AliasManager, "kms")
     name = module.params["name"]
     present = partial(manager.ensure_present, name, module.params["target_key_id"])
     absent = partial(manager.ensure_absent, name)
