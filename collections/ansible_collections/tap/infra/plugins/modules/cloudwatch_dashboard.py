@@ -39,14 +39,12 @@ options:
     description:
       - V(present) creates the dashboard or replaces its body when it differs.
       - V(absent) deletes the dashboard when it exists.
-    choices: ['present', 'absent']
-    default: present
-    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 notes:
   - Why it exists - neither C(amazon.aws) nor C(community.aws) has a CloudWatch dashboard module (amazon.aws 11.4,
     community.aws 11.2). The project can drop it when one is published.

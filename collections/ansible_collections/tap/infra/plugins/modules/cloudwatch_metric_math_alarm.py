@@ -37,9 +37,6 @@ options:
   state:
     description:
       - V(present) creates the alarm or replaces its definition when it differs; V(absent) deletes it.
-    choices: ['present', 'absent']
-    default: present
-    type: str
   metrics:
     description:
       - The metric data queries of the alarm. Exactly one of them must return data (O(metrics[].return_data),
@@ -150,7 +147,8 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags.modules
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 notes:
   - Why it exists - it complements C(amazon.aws.cloudwatch_metric_alarm), which with O(metrics) reports changed on
     every run and never detects a real change to the metrics (it drops the existing C(Metrics) before comparing;

@@ -32,9 +32,6 @@ options:
     description:
       - V(present) creates or updates the table and its replicas.
       - V(absent) deletes the replicas one by one, then the table.
-    type: str
-    choices: [present, absent]
-    default: present
   hash_key_name:
     description: Name of the partition key. Required when O(state=present) and the table does not exist.
     type: str
@@ -130,7 +127,8 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 author:
   - tap-infra maintainers (@tap-infra)
 notes:

@@ -37,14 +37,12 @@ options:
     default: {}
   state:
     description: V(present) writes the item, V(absent) deletes it.
-    choices: ['present', 'absent']
-    default: present
-    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 notes:
   - The identity needs C(dynamodb:GetItem), and C(dynamodb:PutItem), C(dynamodb:UpdateItem) or
     C(dynamodb:DeleteItem) on the table.

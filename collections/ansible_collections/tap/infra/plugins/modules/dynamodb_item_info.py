@@ -44,7 +44,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
 notes:
   - The identity needs C(dynamodb:GetItem) or C(dynamodb:Query) on the table.
   - Why it exists - neither C(amazon.aws) nor C(community.aws) has a module (or lookup) that reads DynamoDB items;

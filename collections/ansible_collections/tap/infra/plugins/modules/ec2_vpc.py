@@ -78,9 +78,6 @@ options:
   state:
     description:
       - V(present) creates and updates the VPC; V(absent) deletes it if it exists.
-    type: str
-    choices: [present, absent]
-    default: present
   wait:
     description:
       - Wait until a VPC this run created is C(available) before setting its DNS attributes and returning.
@@ -95,7 +92,8 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 notes:
   - C(DependencyViolation) on C(DeleteVpc) is retried, at most 15 attempts within 6 minutes (5 s doubling to 30 s),
     since AWS releases the network interfaces of deleted NAT gateways, load balancers, DB instances and Lambda

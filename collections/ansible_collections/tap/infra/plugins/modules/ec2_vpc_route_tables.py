@@ -96,14 +96,12 @@ options:
   state:
     description:
       - V(present) creates and updates the listed tables; V(absent) deletes those that exist.
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 notes:
   - Tables are found by their C(Name) tag among the tables of O(vpc_id). Should several tables of the VPC carry a
     listed name (two runs that overlapped), O(state=present) converges the one with the most subnet associations

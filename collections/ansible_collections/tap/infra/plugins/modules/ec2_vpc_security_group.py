@@ -117,9 +117,6 @@ options:
   state:
     description:
       - V(present) creates and updates the group; V(absent) deletes it if it exists.
-    type: str
-    choices: [present, absent]
-    default: present
   wait_timeout:
     description:
       - With O(state=absent), for how many seconds C(DependencyViolation) on C(DeleteSecurityGroup) is retried
@@ -131,7 +128,8 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 notes:
   - Right after C(CreateSecurityGroup), other calls may not see the group yet (EC2 is eventually consistent), so the
     module uses the id returned by the create call and retries C(InvalidGroup.NotFound), at most 10 attempts within

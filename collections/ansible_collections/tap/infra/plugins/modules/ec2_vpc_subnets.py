@@ -73,9 +73,6 @@ options:
   state:
     description:
       - V(present) creates and updates the listed subnets; V(absent) deletes those that exist.
-    type: str
-    choices: [present, absent]
-    default: present
   wait:
     description:
       - With O(state=present), wait until the listed subnets are C(available) (a new subnet can be C(pending)).
@@ -91,7 +88,8 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 notes:
   - C(DependencyViolation) on C(DeleteSubnet) is retried, at most 15 attempts within 6 minutes (5 s doubling to 30 s),
     since AWS releases the network interfaces of deleted load balancers, NAT gateways and Lambda functions a while

@@ -42,9 +42,6 @@ options:
   state:
     description:
       - Whether the target group, permission and target should exist.
-    type: str
-    choices: [present, absent]
-    default: present
   health_check:
     description:
       - Health checks of the target group. Lambda target groups have them disabled unless enabled here.
@@ -84,7 +81,8 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 notes:
   - One Lambda target per target group, and one load balancer per target group, are ELBv2 quotas.
   - The function's resource policy is modified only for the statement id this module owns.

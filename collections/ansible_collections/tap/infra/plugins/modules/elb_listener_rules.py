@@ -77,7 +77,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
 notes:
   - The identity needs C(elasticloadbalancing:DescribeRules), and as needed C(elasticloadbalancing:CreateRule),
     C(elasticloadbalancing:ModifyRule), C(elasticloadbalancing:SetRulePriorities) and

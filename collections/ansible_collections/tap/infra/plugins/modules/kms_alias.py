@@ -45,14 +45,12 @@ options:
     description:
       - V(present) creates the alias, or points it at O(target_key_id) when it points at another key.
       - V(absent) deletes the alias when it exists; the key it pointed at is left alone.
-    choices: ['present', 'absent']
-    default: present
-    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 notes:
   - The identity needs C(kms:ListAliases), and C(kms:CreateAlias), C(kms:UpdateAlias) or C(kms:DeleteAlias) on
     both the alias and the keys involved (the old and the new target of an update).

@@ -88,14 +88,12 @@ options:
       - V(absent) deletes the alias when it exists, then schedules the deletion of every key carrying the
         identifying tags that is not already pending deletion (also one whose alias is already gone). A key the alias
         pointed at without those tags is left alone (named in a warning).
-    choices: ['present', 'absent']
-    default: present
-    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 notes:
   - Reads need C(kms:DescribeKey), C(kms:ListResourceTags), C(kms:GetKeyPolicy) and C(kms:GetKeyRotationStatus) on the
     key, and C(tag:GetResources) for the search by tags.

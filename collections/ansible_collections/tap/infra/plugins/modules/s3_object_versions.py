@@ -34,12 +34,12 @@ options:
     description: Only V(absent).
     choices: ['absent']
     default: absent
-    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-  - tap.infra.retries
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 notes:
   - The identity needs C(s3:ListBucketVersions) on the bucket and C(s3:DeleteObjectVersion) on the objects.
   - Why it exists - it complements M(amazon.aws.s3_object), whose O(amazon.aws.s3_object#module:mode=delobj) deletes
