@@ -217,13 +217,11 @@ from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTI
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
-from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import Ec2Manager
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import normalise_cidr
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
 
 WAIT_DELAY = 2
 # Module option -> (DescribeVpcAttribute Attribute, response / ModifyVpcAttribute key).
@@ -364,30 +362,17 @@ class VpcManager(Ec2Manager):
         for option in order:
             self.set_attribute(vpc_id, option, changes[option], new=new)
 
-    def fix_tags(self, vpc_id, to_set, to_unset):
-        try:
-            update_tags(caller(self.client), vpc_id, to_set, to_unset)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            raise VpcError("the tags of %s could not be updated" % vpc_id, e)
-
     def delete(self, vpc):
-        # Retried on DependencyViolation: interfaces of deleted NAT gateways, load balancers and DB instances linger.
-        try:
-            self.delete_retry(self.client.delete_vpc)(VpcId=vpc["VpcId"])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            code = error_code(e)
-            if code == "InvalidVpcID.NotFound":
-                return  # deleted meanwhile
-            if code == "DependencyViolation":
-                raise VpcError(
-                    "VPC %s (%s) still has dependencies after %d attempts to delete it: subnets, an internet "
-                    "gateway, security groups other than the default one, route tables other than the main one, "
-                    "or network interfaces (AWS releases those of deleted NAT gateways, load balancers and DB "
-                    "instances a while after their deletion). DescribeNetworkInterfaces with the filter vpc-id=%s "
-                    "lists the interfaces" % (vpc["VpcId"], vpc.get("CidrBlock"), self.delete_attempts, vpc["VpcId"]),
-                    e,
-                )
-            raise VpcError("VPC %s could not be deleted" % vpc["VpcId"], e)
+        self.delete_resource(
+            "delete_vpc",
+            "VPC %s (%s)" % (vpc["VpcId"], vpc.get("CidrBlock")),
+            "InvalidVpcID.NotFound",
+            "subnets, an internet gateway, security groups other than the default one, route tables other than the "
+            "main one, or network interfaces (AWS releases those of deleted NAT gateways, load balancers and DB "
+            "instances a while after their deletion). DescribeNetworkInterfaces with the filter vpc-id=%s lists the "
+            "interfaces" % vpc["VpcId"],
+            VpcId=vpc["VpcId"],
+        )
 
     # ---- desired state --------------------------------------------------------------------------------------
 
@@ -443,7 +428,7 @@ class VpcManager(Ec2Manager):
             to_set, to_unset = {}, []
         if to_set or to_unset:
             if not self.check_mode:
-                self.fix_tags(vpc_id, to_set, to_unset)
+                self.fix_tags(vpc_id, to_set, to_unset, vpc_id)
             self.changed = True
             result["tags"] = updated_tags(result["tags"], to_set, to_unset)
             if "Name" in result["tags"]:

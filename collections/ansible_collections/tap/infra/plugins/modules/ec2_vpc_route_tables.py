@@ -209,7 +209,6 @@ route_tables:
 """
 
 import ipaddress
-import time
 from functools import partial
 
 try:
@@ -222,7 +221,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RouteTablesError
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
@@ -231,10 +229,8 @@ from ansible_collections.tap.infra.plugins.module_utils.common import new_manage
 from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import Ec2Manager
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
-from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
-from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
 # Targets of a route as DescribeRouteTables returns them (a route to an instance also names its interface).
 TARGET_KEYS = (
@@ -424,15 +420,10 @@ def shaped_route(route):
     return shape
 
 
-class RouteTablesManager(Manager):
-    """Converges the listed route tables of one VPC; holds the client and the check mode switch."""
-
-    def __init__(self, client, check_mode=False, sleep=time.sleep, clock=time.monotonic):
-        super().__init__(client, check_mode, sleep, clock)
-        # Right after CreateRouteTable (or CreateNatGateway, in an earlier task) other calls may not see it yet.
-        self.new_resource_retry = self.retrying(EC2_NOT_YET_VISIBLE)
-        # DeleteRouteTable right after DisassociateRouteTable may still see the association.
-        self.dependency_retry = self.retrying(DEPENDENCY_VIOLATION)
+class RouteTablesManager(Ec2Manager):
+    """Converges the listed route tables of one VPC. Right after CreateRouteTable (or CreateNatGateway, in an earlier
+    task) other calls may not see it yet (new_resource_retry); DeleteRouteTable right after DisassociateRouteTable
+    may still see the association (delete_retry)."""
 
     # ---- reads --------------------------------------------------------------------------------------------
 
@@ -457,12 +448,6 @@ class RouteTablesManager(Manager):
         if not table.get("Tags"):
             table["Tags"] = ansible_dict_to_boto3_tag_list(tags)
         return table
-
-    def fix_tags(self, table_id, name, to_set, to_unset, new):
-        try:
-            update_tags(caller(self.client, self.new_resource_retry if new else None), table_id, to_set, to_unset)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            raise RouteTablesError("the tags of route table %s (%s) could not be updated" % (name, table_id), e)
 
     def write_route(self, method, table_id, name, route):
         try:
@@ -534,12 +519,8 @@ class RouteTablesManager(Manager):
             )
 
     def delete(self, name, table_id):
-        try:
-            self.dependency_retry(self.client.delete_route_table)(RouteTableId=table_id)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            if error_code(e) == "InvalidRouteTableID.NotFound":
-                return  # deleted meanwhile
-            raise RouteTablesError("route table %s (%s) could not be deleted" % (name, table_id), e)
+        what = "route table %s (%s)" % (name, table_id)
+        self.delete_resource("delete_route_table", what, "InvalidRouteTableID.NotFound", RouteTableId=table_id)
 
     # ---- desired state --------------------------------------------------------------------------------------
 
@@ -562,7 +543,8 @@ class RouteTablesManager(Manager):
         if not (to_set or to_unset):
             return
         if not self.check_mode:
-            self.fix_tags(table.get("RouteTableId"), spec["name"], to_set, to_unset, new)
+            table_id = table.get("RouteTableId")
+            self.fix_tags(table_id, to_set, to_unset, "route table %s (%s)" % (spec["name"], table_id), new=new)
         self.changed = True
         table["Tags"] = ansible_dict_to_boto3_tag_list(updated_tags(current, to_set, to_unset))
 

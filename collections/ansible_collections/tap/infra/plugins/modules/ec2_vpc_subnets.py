@@ -191,13 +191,11 @@ from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTI
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
-from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import Ec2Manager
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import normalise_cidr
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
 
 WAIT_DELAY = 3
 FAILED_STATES = ("failed", "failed-insufficient-capacity")
@@ -325,30 +323,16 @@ class SubnetsManager(Ec2Manager):
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             raise SubnetsError("MapPublicIpOnLaunch of subnet %s could not be set to %s" % (subnet_id, value), e)
 
-    def fix_tags(self, subnet_id, to_set, to_unset):
-        try:
-            update_tags(caller(self.client), subnet_id, to_set, to_unset)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            raise SubnetsError("the tags of subnet %s could not be updated" % subnet_id, e)
-
     def delete(self, subnet):
-        # Retried on DependencyViolation: interfaces of deleted load balancers, NAT gateways and functions linger.
-        try:
-            self.delete_retry(self.client.delete_subnet)(SubnetId=subnet["SubnetId"])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            code = error_code(e)
-            if code == "InvalidSubnetID.NotFound":
-                return  # deleted meanwhile
-            if code == "DependencyViolation":
-                raise SubnetsError(
-                    "subnet %s (%s) still has dependencies after %d attempts to delete it: usually a network "
-                    "interface (of a load balancer, NAT gateway, Lambda function, DB instance or instance) is still "
-                    "in it; AWS releases those of deleted resources a while after their deletion. "
-                    "DescribeNetworkInterfaces with the filter subnet-id=%s lists them"
-                    % (subnet["SubnetId"], subnet["CidrBlock"], self.delete_attempts, subnet["SubnetId"]),
-                    e,
-                )
-            raise SubnetsError("subnet %s (%s) could not be deleted" % (subnet["SubnetId"], subnet["CidrBlock"]), e)
+        self.delete_resource(
+            "delete_subnet",
+            "subnet %s (%s)" % (subnet["SubnetId"], subnet["CidrBlock"]),
+            "InvalidSubnetID.NotFound",
+            "usually a network interface (of a load balancer, NAT gateway, Lambda function, DB instance or instance) "
+            "is still in it; AWS releases those of deleted resources a while after their deletion. "
+            "DescribeNetworkInterfaces with the filter subnet-id=%s lists them" % subnet["SubnetId"],
+            SubnetId=subnet["SubnetId"],
+        )
 
     # ---- desired state --------------------------------------------------------------------------------------
 
@@ -398,7 +382,7 @@ class SubnetsManager(Ec2Manager):
                 to_set, to_unset = compare_aws_tags(result["tags"], spec["tags"], purge_tags=purge_tags)
                 if to_set or to_unset:
                     if not self.check_mode:
-                        self.fix_tags(result["id"], to_set, to_unset)
+                        self.fix_tags(result["id"], to_set, to_unset, "subnet %s" % result["id"])
                     self.changed = True
                     result["tags"] = updated_tags(result["tags"], to_set, to_unset)
             if result["map_public"] != spec["map_public"]:
