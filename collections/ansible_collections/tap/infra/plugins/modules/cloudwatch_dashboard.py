@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: cloudwatch_dashboard
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Create, update or delete an Amazon CloudWatch dashboard
 version_added: 0.1.0
 description:
@@ -39,12 +45,6 @@ options:
     description:
       - V(present) creates the dashboard or replaces its body when it differs.
       - V(absent) deletes the dashboard when it exists.
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.aws_module
-  - tap.infra.aws_module.state
 notes:
   - Why it exists - neither C(amazon.aws) nor C(community.aws) has a CloudWatch dashboard module (amazon.aws 11.4,
     community.aws 11.2). The project can drop it when one is published.

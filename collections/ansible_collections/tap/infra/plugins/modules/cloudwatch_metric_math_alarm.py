@@ -10,6 +10,13 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: cloudwatch_metric_math_alarm
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
+  - amazon.aws.tags.modules
 short_description: Create, update or delete a CloudWatch alarm defined by metric queries (metric math)
 version_added: 0.1.0
 description:
@@ -142,13 +149,6 @@ options:
     description: Whether the actions run on state changes.
     type: bool
     default: true
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.tags.modules
-  - amazon.aws.boto3
-  - tap.infra.aws_module
-  - tap.infra.aws_module.state
 notes:
   - Why it exists - it complements C(amazon.aws.cloudwatch_metric_alarm), which with O(metrics) reports changed on
     every run and never detects a real change to the metrics (it drops the existing C(Metrics) before comparing;

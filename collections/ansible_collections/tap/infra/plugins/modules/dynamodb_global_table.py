@@ -8,6 +8,13 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: dynamodb_global_table
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
+  - amazon.aws.tags
 short_description: Manage a DynamoDB global table (version 2019.11.21) and its replicas
 version_added: 1.0.0
 description:
@@ -122,13 +129,6 @@ options:
     description: Seconds to wait for each state change (replica creation can take many minutes).
     type: int
     default: 1800
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.tags
-  - amazon.aws.boto3
-  - tap.infra.aws_module
-  - tap.infra.aws_module.state
 author:
   - tap-infra maintainers (@tap-infra)
 notes:

@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: dynamodb_item
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Put, update or delete one item of a DynamoDB table
 version_added: 0.2.0
 description:
@@ -37,12 +43,6 @@ options:
     default: {}
   state:
     description: V(present) writes the item, V(absent) deletes it.
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.aws_module
-  - tap.infra.aws_module.state
 notes:
   - The identity needs C(dynamodb:GetItem), and C(dynamodb:PutItem), C(dynamodb:UpdateItem) or
     C(dynamodb:DeleteItem) on the table.

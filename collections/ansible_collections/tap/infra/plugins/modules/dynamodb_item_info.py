@@ -10,6 +10,11 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: dynamodb_item_info
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
 short_description: Read items of a DynamoDB table by primary key or by partition key
 version_added: 0.2.0
 description:
@@ -40,11 +45,6 @@ options:
     description: Strongly consistent reads (in the module's region).
     type: bool
     default: true
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.aws_module
 notes:
   - The identity needs C(dynamodb:GetItem) or C(dynamodb:Query) on the table.
   - Why it exists - neither C(amazon.aws) nor C(community.aws) has a module (or lookup) that reads DynamoDB items;

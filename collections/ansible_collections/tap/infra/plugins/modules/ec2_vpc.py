@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: ec2_vpc
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Converge one VPC, found by its tags or its id
 version_added: 0.1.0
 description:
@@ -88,12 +94,6 @@ options:
       - How many seconds to wait for a new VPC.
     type: int
     default: 300
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.aws_module
-  - tap.infra.aws_module.state
 notes:
   - C(DependencyViolation) on C(DeleteVpc) is retried, at most 15 attempts within 6 minutes (5 s doubling to 30 s),
     since AWS releases the network interfaces of deleted NAT gateways, load balancers, DB instances and Lambda

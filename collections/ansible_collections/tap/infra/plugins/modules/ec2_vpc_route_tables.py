@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: ec2_vpc_route_tables
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Converge a set of route tables of one VPC in one task
 version_added: 0.1.0
 description:
@@ -96,12 +102,6 @@ options:
   state:
     description:
       - V(present) creates and updates the listed tables; V(absent) deletes those that exist.
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.aws_module
-  - tap.infra.aws_module.state
 notes:
   - Tables are found by their C(Name) tag among the tables of O(vpc_id). Should several tables of the VPC carry a
     listed name (two runs that overlapped), O(state=present) converges the one with the most subnet associations

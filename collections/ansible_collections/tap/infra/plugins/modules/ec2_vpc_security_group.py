@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: ec2_vpc_security_group
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Converge one security group of a VPC, its rules and its tags
 version_added: 0.1.0
 description:
@@ -124,12 +130,6 @@ options:
         or functions still use the group.
     type: int
     default: 300
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.aws_module
-  - tap.infra.aws_module.state
 notes:
   - Right after C(CreateSecurityGroup), other calls may not see the group yet (EC2 is eventually consistent), so the
     module uses the id returned by the create call and retries C(InvalidGroup.NotFound), at most 10 attempts within

@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: ec2_vpc_subnets
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Converge a set of subnets of one VPC in one task
 version_added: 0.1.0
 description:
@@ -84,12 +90,6 @@ options:
       - How many seconds to wait for the subnets (each of the two waits).
     type: int
     default: 300
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.aws_module
-  - tap.infra.aws_module.state
 notes:
   - C(DependencyViolation) on C(DeleteSubnet) is retried, at most 15 attempts within 6 minutes (5 s doubling to 30 s),
     since AWS releases the network interfaces of deleted load balancers, NAT gateways and Lambda functions a while

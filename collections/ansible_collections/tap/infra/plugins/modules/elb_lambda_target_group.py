@@ -8,6 +8,13 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: elb_lambda_target_group
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
+  - amazon.aws.tags
 short_description: An ELBv2 target group serving one Lambda function, with its scoped invoke permission
 version_added: 0.1.0
 description:
@@ -76,13 +83,6 @@ options:
       - When true, ELB passes query parameters and headers as lists and expects C(multiValueHeaders) in responses.
       - Left unchanged when not set.
     type: bool
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.tags
-  - amazon.aws.boto3
-  - tap.infra.aws_module
-  - tap.infra.aws_module.state
 notes:
   - One Lambda target per target group, and one load balancer per target group, are ELBv2 quotas.
   - The function's resource policy is modified only for the statement id this module owns.

@@ -10,6 +10,11 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: elb_listener_rules
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
 short_description: Converge the rules of one ELBv2 listener to a given list
 version_added: 0.1.0
 description:
@@ -73,11 +78,6 @@ options:
         conditions and actions.
     type: bool
     default: true
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.aws_module
 notes:
   - The identity needs C(elasticloadbalancing:DescribeRules), and as needed C(elasticloadbalancing:CreateRule),
     C(elasticloadbalancing:ModifyRule), C(elasticloadbalancing:SetRulePriorities) and

@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: kms_alias
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Create, retarget or delete an AWS KMS alias
 version_added: 0.1.0
 description:
@@ -45,12 +51,6 @@ options:
     description:
       - V(present) creates the alias, or points it at O(target_key_id) when it points at another key.
       - V(absent) deletes the alias when it exists; the key it pointed at is left alone.
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.aws_module
-  - tap.infra.aws_module.state
 notes:
   - The identity needs C(kms:ListAliases), and C(kms:CreateAlias), C(kms:UpdateAlias) or C(kms:DeleteAlias) on
     both the alias and the keys involved (the old and the new target of an update).

@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: kms_customer_key
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Converge a symmetric customer managed KMS key and its alias, found by its alias or its tags
 version_added: 0.1.0
 description:
@@ -88,12 +94,6 @@ options:
       - V(absent) deletes the alias when it exists, then schedules the deletion of every key carrying the
         identifying tags that is not already pending deletion (also one whose alias is already gone). A key the alias
         pointed at without those tags is left alone (named in a warning).
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.aws_module
-  - tap.infra.aws_module.state
 notes:
   - Reads need C(kms:DescribeKey), C(kms:ListResourceTags), C(kms:GetKeyPolicy) and C(kms:GetKeyRotationStatus) on the
     key, and C(tag:GetResources) for the search by tags.

@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: s3_object_versions
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Remove every version and delete marker of S3 objects
 version_added: 0.2.0
 description:
@@ -34,12 +40,6 @@ options:
     description: Only V(absent).
     choices: ['absent']
     default: absent
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.aws_module
-  - tap.infra.aws_module.state
 notes:
   - The identity needs C(s3:ListBucketVersions) on the bucket and C(s3:DeleteObjectVersion) on the objects.
   - Why it exists - it complements M(amazon.aws.s3_object), whose O(amazon.aws.s3_object#module:mode=delobj) deletes
