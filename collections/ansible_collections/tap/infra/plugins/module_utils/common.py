@@ -51,6 +51,10 @@ class Manager:
         self.changed = False
         self.warnings = []
 
+    def report(self, before, after, **returned):
+        """The module's result: what it returns, whether this run changed anything, and the diff."""
+        return dict(returned, changed=self.changed, diff={"before": before, "after": after})
+
     def retrying(self, policy, **bounds):
         """A decorator retrying a call on `policy` (retries.py), with this manager's clock."""
         return Retrying(policy.within(**bounds) if bounds else policy, self.sleep, self.clock)

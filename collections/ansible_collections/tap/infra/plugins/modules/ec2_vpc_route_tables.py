@@ -580,7 +580,7 @@ class RouteTablesManager(Ec2Manager):
     def ensure_present(self, vpc_id, specs, purge_tags=True):
         desired = desired_tables(specs, self.check_mode)
         if not desired:
-            return {"changed": False, "route_tables": [], "diff": {"before": {}, "after": {}}}
+            return self.report({}, {}, route_tables=[])
         existing = self.tables_of(vpc_id)
         by_name = {}
         for table in existing:
@@ -653,7 +653,7 @@ class RouteTablesManager(Ec2Manager):
 
         results = [view(table, spec["name"]) for table, spec in zip(tables, desired)]
         after = {spec["name"]: diff_view(table) for table, spec in zip(tables, desired)}
-        return {"changed": self.changed, "route_tables": results, "diff": {"before": before, "after": after}}
+        return self.report(before, after, route_tables=results)
 
     def ensure_absent(self, vpc_id, specs):
         names = []
@@ -661,7 +661,7 @@ class RouteTablesManager(Ec2Manager):
             if spec.get("name") and spec["name"] not in names:
                 names.append(spec["name"])
         if not names:
-            return {"changed": False, "route_tables": [], "diff": {"before": {}, "after": {}}}
+            return self.report({}, {}, route_tables=[])
         existing = self.tables_of(vpc_id)
 
         results, before = [], {}
@@ -689,7 +689,7 @@ class RouteTablesManager(Ec2Manager):
                 self.changed = True
                 result["state"] = "deleted"
                 results.append(result)
-        return {"changed": self.changed, "route_tables": results, "diff": {"before": before, "after": {}}}
+        return self.report(before, {}, route_tables=results)
 
 
 def main():

@@ -339,7 +339,7 @@ class SubnetsManager(Ec2Manager):
     def ensure_present(self, vpc_id, subnets, purge_tags=True):
         desired = desired_subnets(subnets)
         if not desired:
-            return {"changed": False, "subnets": [], "diff": {"before": {}, "after": {}}}
+            return self.report({}, {}, subnets=[])
         existing = self.subnets_of(vpc_id)
 
         misplaced = [
@@ -404,12 +404,12 @@ class SubnetsManager(Ec2Manager):
                 result.update(created_view(subnet, spec))
                 after[spec["cidr"]] = diff_view(result)
 
-        return {"changed": self.changed, "subnets": results, "diff": {"before": before, "after": after}}
+        return self.report(before, after, subnets=results)
 
     def ensure_absent(self, vpc_id, subnets):
         desired = desired_subnets(subnets)
         if not desired:
-            return {"changed": False, "subnets": [], "diff": {"before": {}, "after": {}}}
+            return self.report({}, {}, subnets=[])
         existing = self.subnets_of(vpc_id)
 
         results, before, deleted = [], {}, []
@@ -438,7 +438,7 @@ class SubnetsManager(Ec2Manager):
 
         if deleted and self.wait:
             self.wait_deleted(vpc_id, deleted)
-        return {"changed": self.changed, "subnets": results, "diff": {"before": before, "after": {}}}
+        return self.report(before, {}, subnets=results)
 
 
 def main():

@@ -477,19 +477,19 @@ class LambdaTargetGroupManager(Manager):
             "permission": statement if statement else desired_statement,
             "targets": [function_arn or function_name],
         }
-        result = {
-            "changed": self.changed,
-            "target_group_arn": arn,
-            "target_group_name": name,
-            "arn_suffix": arn_suffix(arn),
-            "function_arn": function_arn,
-            "statement_id": sid,
-            "permission": statement or {},
-            "targets": [function_arn] if function_arn else [],
-            "attributes": desired_attributes,
-            "tags": desired_tags,
-            "diff": {"before": before, "after": after},
-        }
+        result = self.report(
+            before,
+            after,
+            target_group_arn=arn,
+            target_group_name=name,
+            arn_suffix=arn_suffix(arn),
+            function_arn=function_arn,
+            statement_id=sid,
+            permission=statement or {},
+            targets=[function_arn] if function_arn else [],
+            attributes=desired_attributes,
+            tags=desired_tags,
+        )
         if group:
             result["target_group"] = camel_dict_to_snake_dict(group)
         return result
@@ -525,13 +525,8 @@ class LambdaTargetGroupManager(Manager):
                     self.elbv2.delete_target_group(TargetGroupArn=arn, aws_retry=True)
                 except is_boto3_error_code("TargetGroupNotFound"):
                     pass
-        return {
-            "changed": self.changed,
-            "target_group_name": name,
-            "target_group_arn": arn,
-            "statement_id": sid,
-            "diff": {"before": before, "after": {"target_group": None, "targets": [], "permission": None}},
-        }
+        after = {"target_group": None, "targets": [], "permission": None}
+        return self.report(before, after, target_group_name=name, target_group_arn=arn, statement_id=sid)
 
 
 def main():

@@ -577,12 +577,9 @@ class ListenerRulesManager(Manager):
             results[want["priority"]] = view(arn, want["priority"], content)
 
         after = [results[p] for p in sorted(results)]
-        return {
-            "changed": self.changed,
-            "listener_arn": listener_arn,
-            "rules": after,
-            "diff": {"before": {"rules": diff_view(before)}, "after": {"rules": diff_view(after)}},
-        }
+        return self.report(
+            {"rules": diff_view(before)}, {"rules": diff_view(after)}, listener_arn=listener_arn, rules=after
+        )
 
 
 def main():
