@@ -95,9 +95,13 @@ def new_manager(module, manager_class, *services, **options):
 STATE_OPTION = dict(type="str", default="present", choices=["present", "absent"])
 
 
-def converge_state(module, manager, present, absent, failure):
-    """converge() with present() or absent(), as the module's state option asks."""
-    converge(module, present if module.params["state"] == "present" else absent, failure, manager)
+def converge_state(module, manager, failure, *identity, **settings):
+    """converge() with manager.ensure_present(*identity, **settings) or manager.ensure_absent(*identity), as the
+    module's state option asks: `identity` names what is converged, `settings` are what it should be."""
+    if module.params["state"] == "present":
+        converge(module, lambda: manager.ensure_present(*identity, **settings), failure, manager)
+    else:
+        converge(module, lambda: manager.ensure_absent(*identity), failure, manager)
 
 
 def updated_tags(tags, to_set, to_unset):

@@ -133,7 +133,6 @@ widgets:
 """
 
 import json
-from functools import partial
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
@@ -278,9 +277,8 @@ def main():
     module = aws_module(argument_spec, required_if=[("state", "present", ["body"])])
     manager = new_manager(module, DashboardManager, "cloudwatch")
     name = module.params["name"]
-    present = partial(manager.ensure_present, name, module.params["body"])
-    absent = partial(manager.ensure_absent, name)
-    converge_state(module, manager, present, absent, "CloudWatch dashboard %s could not be converged" % name)
+    failure = "CloudWatch dashboard %s could not be converged" % name
+    converge_state(module, manager, failure, name, body=module.params["body"])
 
 
 if __name__ == "__main__":

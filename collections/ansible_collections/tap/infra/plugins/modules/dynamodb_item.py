@@ -80,8 +80,6 @@ operation:
   sample: put
 """
 
-from functools import partial
-
 
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
@@ -145,11 +143,8 @@ def main():
     module = aws_module(argument_spec)
     manager = new_manager(module, ItemManager, "dynamodb")
     table, key = module.params["table"], module.params["key"]
-    present = partial(manager.ensure_present, table, key, module.params["attributes"])
-    absent = partial(manager.ensure_absent, table, key)
-    converge_state(
-        module, manager, present, absent, "DynamoDB item %s of table %s could not be converged" % (key, table)
-    )
+    failure = "DynamoDB item %s of table %s could not be converged" % (key, table)
+    converge_state(module, manager, failure, table, key, attributes=module.params["attributes"])
 
 
 if __name__ == "__main__":

@@ -209,7 +209,6 @@ route_tables:
 """
 
 import ipaddress
-from functools import partial
 
 try:
     import botocore
@@ -721,9 +720,8 @@ def main():
     params = module.params
     manager = new_manager(module, RouteTablesManager, "ec2")
     vpc_id = params["vpc_id"]
-    present = partial(manager.ensure_present, vpc_id, params["route_tables"], purge_tags=params["purge_tags"])
-    absent = partial(manager.ensure_absent, vpc_id, params["route_tables"])
-    converge_state(module, manager, present, absent, "the route tables of %s could not be converged" % vpc_id)
+    failure = "the route tables of %s could not be converged" % vpc_id
+    converge_state(module, manager, failure, vpc_id, params["route_tables"], purge_tags=params["purge_tags"])
 
 
 if __name__ == "__main__":

@@ -175,7 +175,6 @@ subnets:
 """
 
 import re
-from functools import partial
 
 try:
     import botocore
@@ -464,9 +463,8 @@ def main():
     params = module.params
     manager = new_manager(module, SubnetsManager, "ec2", wait=params["wait"], wait_timeout=params["wait_timeout"])
     vpc_id = params["vpc_id"]
-    present = partial(manager.ensure_present, vpc_id, params["subnets"], purge_tags=params["purge_tags"])
-    absent = partial(manager.ensure_absent, vpc_id, params["subnets"])
-    converge_state(module, manager, present, absent, "the subnets of %s could not be converged" % vpc_id)
+    failure = "the subnets of %s could not be converged" % vpc_id
+    converge_state(module, manager, failure, vpc_id, params["subnets"], purge_tags=params["purge_tags"])
 
 
 if __name__ == "__main__":

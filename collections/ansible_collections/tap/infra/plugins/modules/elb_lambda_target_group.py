@@ -185,7 +185,6 @@ tags:
 
 import json
 import time
-from functools import partial
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
@@ -198,7 +197,7 @@ from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as LambdaTargetGroupError
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
-from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.retries import ELB_INVOKE_PERMISSION
@@ -553,19 +552,17 @@ def main():
     module = aws_module(argument_spec, required_if=[("state", "present", ["function_name"])])
     manager = new_manager(module, LambdaTargetGroupManager, "elbv2", "lambda")
     params = module.params
-    if params["state"] == "present":
-        ensure = partial(
-            manager.ensure_present,
-            params["name"],
-            params["function_name"],
-            health_check=params["health_check"],
-            multi_value_headers=params["multi_value_headers"],
-            tags=params["tags"],
-            purge_tags=params["purge_tags"],
-        )
-    else:
-        ensure = partial(manager.ensure_absent, params["name"], params["function_name"])
-    converge(module, ensure, "Failed to converge Lambda target group %s" % params["name"])
+    converge_state(
+        module,
+        manager,
+        "Failed to converge Lambda target group %s" % params["name"],
+        params["name"],
+        params["function_name"],
+        health_check=params["health_check"],
+        multi_value_headers=params["multi_value_headers"],
+        tags=params["tags"],
+        purge_tags=params["purge_tags"],
+    )
 
 
 if __name__ == "__main__":

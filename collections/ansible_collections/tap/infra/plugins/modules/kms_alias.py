@@ -105,7 +105,6 @@ target_key_id:
 """
 
 import re
-from functools import partial
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
@@ -210,9 +209,8 @@ def main():
     module = aws_module(argument_spec, required_if=[("state", "present", ["target_key_id"])])
     manager = new_manager(module, AliasManager, "kms")
     name = module.params["name"]
-    present = partial(manager.ensure_present, name, module.params["target_key_id"])
-    absent = partial(manager.ensure_absent, name)
-    converge_state(module, manager, present, absent, "KMS alias %s could not be converged" % name)
+    failure = "KMS alias %s could not be converged" % name
+    converge_state(module, manager, failure, name, target_key_id=module.params["target_key_id"])
 
 
 if __name__ == "__main__":
