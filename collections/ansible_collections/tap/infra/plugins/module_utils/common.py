@@ -91,6 +91,11 @@ def new_manager(module, manager_class, *services, **options):
     )
 
 
+def list_of_dicts(options, **more):
+    """An option that is a list of dictionaries, each with `options` (and `more`, such as required=True)."""
+    return dict(type="list", elements="dict", options=options, **more)
+
+
 # The state option of every module that converges a resource to present or absent.
 STATE_OPTION = dict(type="str", default="present", choices=["present", "absent"])
 

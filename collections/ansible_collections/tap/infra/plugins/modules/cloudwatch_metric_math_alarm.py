@@ -263,6 +263,7 @@ from ansible_collections.tap.infra.plugins.module_utils.common import ModuleErro
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 
 
@@ -521,7 +522,7 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["alarm_name"]),
         state=STATE_OPTION,
-        metrics=dict(type="list", elements="dict", options=query_options),
+        metrics=list_of_dicts(query_options),
         comparison_operator=dict(
             type="str",
             aliases=["comparison"],

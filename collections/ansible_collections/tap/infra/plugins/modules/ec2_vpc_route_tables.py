@@ -224,12 +224,13 @@ from ansible_collections.tap.infra.plugins.module_utils.common import ModuleErro
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
+from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
-from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import Ec2Manager
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 
 # Targets of a route as DescribeRouteTables returns them (a route to an instance also names its interface).
 TARGET_KEYS = (
@@ -694,24 +695,20 @@ class RouteTablesManager(Ec2Manager):
 def main():
     argument_spec = dict(
         vpc_id=dict(type="str", required=True),
-        route_tables=dict(
-            type="list",
-            elements="dict",
-            required=True,
-            options=dict(
+        route_tables=list_of_dicts(
+            dict(
                 name=dict(type="str", required=True),
                 tags=dict(type="dict"),
                 subnets=dict(type="list", elements="str"),
-                routes=dict(
-                    type="list",
-                    elements="dict",
-                    options=dict(
+                routes=list_of_dicts(
+                    dict(
                         dest=dict(type="str", required=True),
                         gateway_id=dict(type="str"),
                         nat_gateway_id=dict(type="str"),
-                    ),
+                    )
                 ),
             ),
+            required=True,
         ),
         purge_tags=dict(type="bool", default=True),
         state=STATE_OPTION,

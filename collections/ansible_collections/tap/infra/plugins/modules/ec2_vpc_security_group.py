@@ -273,12 +273,13 @@ from ansible_collections.tap.infra.plugins.module_utils.common import ModuleErro
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
-from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
 from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
@@ -741,8 +742,8 @@ def main():
         vpc_id=dict(type="str"),
         group_id=dict(type="str"),
         description=dict(type="str"),
-        rules=dict(type="list", elements="dict", options=rule_options),
-        rules_egress=dict(type="list", elements="dict", options=rule_options),
+        rules=list_of_dicts(rule_options),
+        rules_egress=list_of_dicts(rule_options),
         tags=dict(type="dict"),
         purge_tags=dict(type="bool", default=True),
         state=STATE_OPTION,

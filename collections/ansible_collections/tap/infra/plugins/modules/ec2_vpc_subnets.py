@@ -189,6 +189,7 @@ from ansible_collections.tap.infra.plugins.module_utils.common import ModuleErro
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
+from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
@@ -443,16 +444,14 @@ class SubnetsManager(Ec2Manager):
 def main():
     argument_spec = dict(
         vpc_id=dict(type="str", required=True),
-        subnets=dict(
-            type="list",
-            elements="dict",
-            required=True,
-            options=dict(
+        subnets=list_of_dicts(
+            dict(
                 cidr=dict(type="str", required=True),
                 az=dict(type="str", required=True),
                 tags=dict(type="dict"),
                 map_public=dict(type="bool", default=False),
             ),
+            required=True,
         ),
         purge_tags=dict(type="bool", default=True),
         state=STATE_OPTION,

@@ -171,9 +171,10 @@ from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RulesError
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
-from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 
 MAX_PRIORITY = 50000
 
@@ -585,15 +586,13 @@ class ListenerRulesManager(Manager):
 def main():
     argument_spec = dict(
         listener_arn=dict(type="str", required=True),
-        rules=dict(
-            type="list",
-            elements="dict",
-            required=True,
-            options=dict(
+        rules=list_of_dicts(
+            dict(
                 Priority=dict(type="int", required=True),
                 Conditions=dict(type="list", elements="dict", required=True),
                 Actions=dict(type="list", elements="dict", required=True),
             ),
+            required=True,
         ),
         purge_rules=dict(type="bool", default=True),
     )
