@@ -221,15 +221,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RouteTablesError
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
-from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
-from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import Ec2Manager
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import converge_vpc_list
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import vpc_list_module
 from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 
 # Targets of a route as DescribeRouteTables returns them (a route to an instance also names its interface).
@@ -693,32 +692,15 @@ class RouteTablesManager(Ec2Manager):
 
 
 def main():
-    argument_spec = dict(
-        vpc_id=dict(type="str", required=True),
-        route_tables=list_of_dicts(
-            dict(
-                name=dict(type="str", required=True),
-                tags=dict(type="dict"),
-                subnets=dict(type="list", elements="str"),
-                routes=list_of_dicts(
-                    dict(
-                        dest=dict(type="str", required=True),
-                        gateway_id=dict(type="str"),
-                        nat_gateway_id=dict(type="str"),
-                    )
-                ),
-            ),
-            required=True,
-        ),
-        purge_tags=dict(type="bool", default=True),
-        state=STATE_OPTION,
+    route = dict(dest=dict(type="str", required=True), gateway_id=dict(type="str"), nat_gateway_id=dict(type="str"))
+    table = dict(
+        name=dict(type="str", required=True),
+        tags=dict(type="dict"),
+        subnets=dict(type="list", elements="str"),
+        routes=list_of_dicts(route),
     )
-    module = aws_module(argument_spec)
-    params = module.params
-    manager = new_manager(module, RouteTablesManager, "ec2")
-    vpc_id = params["vpc_id"]
-    failure = "the route tables of %s could not be converged" % vpc_id
-    converge_state(module, manager, failure, vpc_id, params["route_tables"], purge_tags=params["purge_tags"])
+    module = vpc_list_module("route_tables", table)
+    converge_vpc_list(module, new_manager(module, RouteTablesManager, "ec2"), "route_tables", "route tables")
 
 
 if __name__ == "__main__":

@@ -186,16 +186,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SubnetsError
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
-from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
-from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
-from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import Ec2Manager
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import converge_vpc_list
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import normalise_cidr
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import vpc_list_module
 
 WAIT_DELAY = 3
 FAILED_STATES = ("failed", "failed-insufficient-capacity")
@@ -442,28 +440,18 @@ class SubnetsManager(Ec2Manager):
 
 
 def main():
-    argument_spec = dict(
-        vpc_id=dict(type="str", required=True),
-        subnets=list_of_dicts(
-            dict(
-                cidr=dict(type="str", required=True),
-                az=dict(type="str", required=True),
-                tags=dict(type="dict"),
-                map_public=dict(type="bool", default=False),
-            ),
-            required=True,
-        ),
-        purge_tags=dict(type="bool", default=True),
-        state=STATE_OPTION,
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=300),
+    subnet = dict(
+        cidr=dict(type="str", required=True),
+        az=dict(type="str", required=True),
+        tags=dict(type="dict"),
+        map_public=dict(type="bool", default=False),
     )
-    module = aws_module(argument_spec)
+    module = vpc_list_module(
+        "subnets", subnet, wait=dict(type="bool", default=True), wait_timeout=dict(type="int", default=300)
+    )
     params = module.params
     manager = new_manager(module, SubnetsManager, "ec2", wait=params["wait"], wait_timeout=params["wait_timeout"])
-    vpc_id = params["vpc_id"]
-    failure = "the subnets of %s could not be converged" % vpc_id
-    converge_state(module, manager, failure, vpc_id, params["subnets"], purge_tags=params["purge_tags"])
+    converge_vpc_list(module, manager, "subnets", "subnets")
 
 
 if __name__ == "__main__":
