@@ -39,6 +39,9 @@ def paginated(client, method, key, **params):
         raise explained(getattr(getattr(client, "client", client), method), e, params)
 
 
+NOT_DESCRIBED = object()  # wait_until(): no description at hand yet
+
+
 class Manager:
     """The base of every module's manager: the client(s), the check-mode switch, what changed, the warnings,
     and the clock and sleep of its retries and waits (tests replace both)."""
@@ -59,17 +62,19 @@ class Manager:
         """A decorator retrying a call on `policy` (retries.py), with this manager's clock."""
         return Retrying(policy.within(**bounds) if bounds else policy, self.sleep, self.clock)
 
-    def wait_until(self, poll, timeout, delay, what):
-        """poll() every `delay` seconds until it returns a true value (returned), for at most `timeout` seconds;
-        then a ModuleError naming `what`. poll() is called once before any wait."""
+    def wait_until(self, describe, done, timeout, delay, late, current=NOT_DESCRIBED):
+        """describe() every `delay` seconds until done(description); returns that description. After `timeout`
+        seconds, a ModuleError with the message late(last description). `current`: a description at hand, so the
+        first describe() comes after a wait."""
         deadline = self.clock() + timeout
-        while True:
-            found = poll()
-            if found:
-                return found
-            if self.clock() + delay > deadline:
-                raise ModuleError("%s: still not done after %d seconds" % (what, timeout))
+        if current is NOT_DESCRIBED:
+            current = describe()
+        while not done(current):
+            if self.clock() >= deadline:
+                raise ModuleError(late(current))
             self.sleep(delay)
+            current = describe()
+        return current
 
 
 def aws_module(argument_spec, **options):

@@ -336,17 +336,13 @@ class GlobalTableManager(Manager):
             kwargs["NextToken"] = response["NextToken"]
 
     # ------------------------------------------------------------------ waits
-    def _wait(self, done, what, timeout=None):
-        deadline = self.clock() + (self.params["wait_timeout"] if timeout is None else timeout)
-        while True:
-            table = self.describe()
-            if done(table):
-                return table
-            if self.clock() >= deadline:
-                raise GlobalTableError(
-                    "Timed out after %ss waiting for table %s %s" % (self.params["wait_timeout"], self.name, what)
-                )
-            self.sleep(POLL_SECONDS)
+    def _wait(self, done, what):
+        timeout = self.params["wait_timeout"]
+
+        def late(table):
+            return "Timed out after %ss waiting for table %s %s" % (timeout, self.name, what)
+
+        return self.wait_until(self.describe, done, timeout, POLL_SECONDS, late)
 
     def wait_settled(self):
         """Until the table is ACTIVE and no replica is changing: AWS refuses changes before that."""

@@ -319,18 +319,23 @@ class VpcManager(Ec2Manager):
 
     def wait_available(self, vpc):
         """Wait until the new VPC is available; returns it as last described."""
-        deadline = self.clock() + self.wait_timeout
-        while vpc.get("State") != "available":
-            if self.clock() >= deadline:
-                raise VpcError(
-                    "VPC %s is not available after %d seconds (state: %s)"
-                    % (vpc["VpcId"], self.wait_timeout, vpc.get("State"))
-                )
-            self.sleep(WAIT_DELAY)
-            found = self.new_resource_retry(self.client.describe_vpcs)(VpcIds=[vpc["VpcId"]])["Vpcs"]
-            if found:
-                vpc = found[0]
-        return vpc
+        vpc_id = vpc["VpcId"]
+
+        def describe():
+            found = self.new_resource_retry(self.client.describe_vpcs)(VpcIds=[vpc_id])["Vpcs"]
+            return found[0] if found else vpc
+
+        def late(last):
+            return "VPC %s is not available after %d seconds (state: %s)" % (
+                vpc_id,
+                self.wait_timeout,
+                last.get("State"),
+            )
+
+        def available(last):
+            return last.get("State") == "available"
+
+        return self.wait_until(describe, available, self.wait_timeout, WAIT_DELAY, late, current=vpc)
 
     # ---- writes -------------------------------------------------------------------------------------------
 

@@ -264,43 +264,42 @@ class SubnetsManager(Ec2Manager):
     def wait_available(self, subnets):
         """Wait until every given subnet (AWS shape) is available; returns them as last described."""
         by_id = {s["SubnetId"]: s for s in subnets}
-        pending = sorted(i for i, s in by_id.items() if s.get("State") != "available")
-        deadline = self.clock() + self.wait_timeout
-        while pending:
-            self.sleep(WAIT_DELAY)
-            found = self.new_resource_retry(self.client.describe_subnets)(SubnetIds=pending)["Subnets"]
-            for subnet in found:
+
+        def pending():
+            return sorted(i for i, s in by_id.items() if s.get("State") != "available")
+
+        def describe():
+            for subnet in self.new_resource_retry(self.client.describe_subnets)(SubnetIds=pending())["Subnets"]:
                 by_id[subnet["SubnetId"]] = subnet
                 if subnet.get("State") in FAILED_STATES:
                     raise SubnetsError(
                         "subnet %s (%s) is %s" % (subnet["SubnetId"], subnet["CidrBlock"], subnet["State"])
                     )
-            pending = sorted(i for i in pending if by_id[i].get("State") != "available")
-            if pending and self.clock() >= deadline:
-                raise SubnetsError(
-                    "subnets %s are not available after %d seconds (states: %s)"
-                    % (
-                        ", ".join("%s (%s)" % (i, by_id[i]["CidrBlock"]) for i in pending),
-                        self.wait_timeout,
-                        ", ".join(by_id[i].get("State") or "?" for i in pending),
-                    )
-                )
+            return pending()
+
+        def late(left):
+            return "subnets %s are not available after %d seconds (states: %s)" % (
+                ", ".join("%s (%s)" % (i, by_id[i]["CidrBlock"]) for i in left),
+                self.wait_timeout,
+                ", ".join(by_id[i].get("State") or "?" for i in left),
+            )
+
+        self.wait_until(describe, lambda left: not left, self.wait_timeout, WAIT_DELAY, late, current=pending())
         return [by_id[s["SubnetId"]] for s in subnets]
 
     def wait_deleted(self, vpc_id, subnet_ids):
         """Wait until DescribeSubnets no longer lists the deleted subnets (a filter: no NotFound error)."""
-        deadline = self.clock() + self.wait_timeout
         filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "subnet-id", "Values": sorted(subnet_ids)}]
-        while True:
-            left = self.describe(Filters=filters)
-            if not left:
-                return
-            if self.clock() >= deadline:
-                raise SubnetsError(
-                    "subnets %s are still listed %d seconds after their deletion"
-                    % (", ".join(s["SubnetId"] for s in left), self.wait_timeout)
-                )
-            self.sleep(WAIT_DELAY)
+
+        def late(left):
+            return "subnets %s are still listed %d seconds after their deletion" % (
+                ", ".join(s["SubnetId"] for s in left),
+                self.wait_timeout,
+            )
+
+        self.wait_until(
+            lambda: self.describe(Filters=filters), lambda left: not left, self.wait_timeout, WAIT_DELAY, late
+        )
 
     # ---- writes -------------------------------------------------------------------------------------------
 
