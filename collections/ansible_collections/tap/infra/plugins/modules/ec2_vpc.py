@@ -198,7 +198,6 @@ vpc:
       sample: "123456789012"
 """
 
-from functools import partial
 
 try:
     import botocore
@@ -215,7 +214,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as VpcError
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
-from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
@@ -385,9 +384,9 @@ class VpcManager(Ec2Manager):
         self,
         name=None,
         vpc_id=None,
-        cidr_block=None,
         tags=None,
         match_tags=(),
+        cidr_block=None,
         purge_tags=True,
         enable_dns_support=None,
         enable_dns_hostnames=None,
@@ -509,28 +508,10 @@ def main():
     module = aws_module(argument_spec, required_one_of=[["name", "vpc_id"]])
     params = module.params
     manager = new_manager(module, VpcManager, "ec2", wait=params["wait"], wait_timeout=params["wait_timeout"])
-    if params["state"] == "present":
-        ensure = partial(
-            manager.ensure_present,
-            name=params["name"],
-            vpc_id=params["vpc_id"],
-            cidr_block=params["cidr_block"],
-            tags=params["tags"],
-            match_tags=params["match_tags"],
-            purge_tags=params["purge_tags"],
-            enable_dns_support=params["enable_dns_support"],
-            enable_dns_hostnames=params["enable_dns_hostnames"],
-        )
-    else:
-        ensure = partial(
-            manager.ensure_absent,
-            name=params["name"],
-            vpc_id=params["vpc_id"],
-            tags=params["tags"],
-            match_tags=params["match_tags"],
-        )
-    what = params["vpc_id"] or params["name"]
-    converge(module, ensure, "the VPC %s could not be converged" % what, manager)
+    identity = [params[key] for key in ("name", "vpc_id", "tags", "match_tags")]
+    settings = {key: params[key] for key in ("cidr_block", "purge_tags", "enable_dns_support", "enable_dns_hostnames")}
+    failure = "the VPC %s could not be converged" % (params["vpc_id"] or params["name"])
+    converge_state(module, manager, failure, *identity, **settings)
 
 
 if __name__ == "__main__":
