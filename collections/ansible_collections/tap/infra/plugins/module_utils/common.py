@@ -17,6 +17,7 @@ except ImportError:
 
 import time
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
@@ -57,6 +58,15 @@ class Manager:
     def report(self, before, after, **returned):
         """The module's result: what it returns, whether this run changed anything, and the diff."""
         return dict(returned, changed=self.changed, diff={"before": before, "after": after})
+
+    def delete_if_exists(self, method, not_found, **params):
+        """The delete call `method`, unless in check mode; a resource already gone (`not_found`) is no error."""
+        if self.check_mode:
+            return
+        try:
+            getattr(self.client, method)(aws_retry=True, **params)
+        except is_boto3_error_code(not_found):
+            pass
 
     def retrying(self, policy, **bounds):
         """A decorator retrying a call on `policy` (retries.py), with this manager's clock."""

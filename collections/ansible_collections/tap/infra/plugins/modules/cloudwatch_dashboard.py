@@ -260,11 +260,7 @@ class DashboardManager(Manager):
             "before_header": "dashboard %s" % name,
             "after_header": "dashboard %s" % name,
         }
-        if not self.check_mode:
-            try:
-                self.client.delete_dashboards(DashboardNames=[name], aws_retry=True)
-            except is_boto3_error_code("ResourceNotFound"):
-                pass
+        self.delete_if_exists("delete_dashboards", "ResourceNotFound", DashboardNames=[name])
         return result
 
 

@@ -490,11 +490,7 @@ class MetricMathAlarmManager(Manager):
         if current is None:
             return result
         result["diff"] = {"before": normalize(current), "after": {}}
-        if not self.check_mode:
-            try:
-                self.client.delete_alarms(AlarmNames=[name], aws_retry=True)
-            except is_boto3_error_code("ResourceNotFound"):
-                pass
+        self.delete_if_exists("delete_alarms", "ResourceNotFound", AlarmNames=[name])
         return result
 
 

@@ -106,8 +106,6 @@ target_key_id:
 
 import re
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as AliasParameterError
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
@@ -192,11 +190,7 @@ class AliasManager(Manager):
 
         result.update(changed=True, alias_arn=current["AliasArn"], target_key_id=current.get("TargetKeyId", ""))
         result["diff"] = {"before": state_of(current), "after": {}}
-        if not self.check_mode:
-            try:
-                self.client.delete_alias(AliasName=name, aws_retry=True)
-            except is_boto3_error_code("NotFoundException"):
-                pass
+        self.delete_if_exists("delete_alias", "NotFoundException", AliasName=name)
         return result
 
 
