@@ -74,7 +74,8 @@ STATEMENTS = {
     "CloudwatchNoResourceScope": "cloudwatch:DescribeAlarms",
     "CloudwatchProjectDashboards": "cloudwatch:DeleteDashboards cloudwatch:GetDashboard cloudwatch:PutDashboard",
     "CloudwatchProjectAlarms": (
-        "cloudwatch:DeleteAlarms cloudwatch:ListTagsForResource cloudwatch:PutMetricAlarm " "cloudwatch:TagResource"
+        "cloudwatch:DeleteAlarms cloudwatch:ListTagsForResource cloudwatch:PutMetricAlarm "
+        "cloudwatch:TagResource"
     ),
 }
 

@@ -97,9 +97,7 @@ def test_records_changed_results_only_with_host_task_play_role_and_path(tmp_path
 
     module.v2_runner_on_ok(FakeResult("us-east-1", FakeTask("Converge the VPC ", FakeRole()), True))
     module.v2_runner_on_ok(FakeResult("us-west-2", FakeTask("Read the VPC"), False))
-    module.v2_runner_on_ok(
-        FakeResult("us-west-2", FakeTask("Put the alarm", path="", tags=["tap_local_artifact", "always"]), True)
-    )
+    module.v2_runner_on_ok(FakeResult("us-west-2", FakeTask("Put the alarm", path="", tags=["tap_local_artifact", "always"]), True))
 
     assert read(module.path) == [
         {

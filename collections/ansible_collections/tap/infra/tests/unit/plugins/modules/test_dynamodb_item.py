@@ -40,17 +40,9 @@ def test_put_when_missing_then_update_only_what_differs_then_nothing():
     expect_get(stubber, None)
     stubber.add_response("put_item", {}, {"TableName": TABLE, "Item": dict(KEY_DDB, step={"S": "put"}, n={"N": "1"})})
     expect_get(stubber, dict(KEY_DDB, step={"S": "put"}, n={"N": "1"}))
-    stubber.add_response(
-        "update_item",
-        {},
-        {
-            "TableName": TABLE,
-            "Key": KEY_DDB,
-            "UpdateExpression": "SET #a0 = :v0",
-            "ExpressionAttributeNames": {"#a0": "step"},
-            "ExpressionAttributeValues": {":v0": {"S": "update"}},
-        },
-    )
+    stubber.add_response("update_item", {}, {
+        "TableName": TABLE, "Key": KEY_DDB, "UpdateExpression": "SET #a0 = :v0",
+        "ExpressionAttributeNames": {"#a0": "step"}, "ExpressionAttributeValues": {":v0": {"S": "update"}}})
     expect_get(stubber, dict(KEY_DDB, step={"S": "update"}, n={"N": "1"}))
     with stubber:
         first = manager(raw).ensure_present(TABLE, KEY, {"step": "put", "n": 1})
@@ -82,26 +74,12 @@ def test_check_mode_writes_nothing_and_delete():
 def test_info_get_and_query():
     raw, stubber = stubbed("dynamodb")
     expect_get(stubber, dict(KEY_DDB, n={"N": "2.5"}))
-    stubber.add_response(
-        "query",
-        {"Items": [dict(KEY_DDB, n={"N": "3"})], "Count": 1},
-        {
-            "TableName": TABLE,
-            "KeyConditionExpression": "#pk = :pk",
-            "ExpressionAttributeNames": {"#pk": "pk"},
-            "ExpressionAttributeValues": {":pk": {"S": "verify#1"}},
-            "ConsistentRead": True,
-        },
-    )
+    stubber.add_response("query", {"Items": [dict(KEY_DDB, n={"N": "3"})], "Count": 1}, {
+        "TableName": TABLE, "KeyConditionExpression": "#pk = :pk", "ExpressionAttributeNames": {"#pk": "pk"},
+        "ExpressionAttributeValues": {":pk": {"S": "verify#1"}}, "ConsistentRead": True})
     client = utils.RetryingBotoClientWrapper(raw, utils.CLIENT_DECORATOR)
-    params = {
-        "table": TABLE,
-        "key": KEY,
-        "partition_key": None,
-        "sort_key_prefix": None,
-        "sort_key_name": "sk",
-        "consistent_read": True,
-    }
+    params = {"table": TABLE, "key": KEY, "partition_key": None, "sort_key_prefix": None, "sort_key_name": "sk",
+              "consistent_read": True}
     with stubber:
         one = read(client, params)
         many = read(client, dict(params, key=None, partition_key={"pk": "verify#1"}))
@@ -111,26 +89,13 @@ def test_info_get_and_query():
 
 def test_s3_object_versions_removes_versions_and_delete_markers_of_the_exact_keys():
     raw, stubber = stubbed("s3")
-    stubber.add_response(
-        "list_object_versions",
-        {
-            "Versions": [{"Key": "verify/a.txt", "VersionId": "v1"}, {"Key": "verify/a.txt.bak", "VersionId": "v9"}],
-            "DeleteMarkers": [{"Key": "verify/a.txt", "VersionId": "m1"}],
-            "IsTruncated": False,
-        },
-        {"Bucket": "b", "Prefix": "verify/a.txt"},
-    )
-    stubber.add_response(
-        "delete_objects",
-        {"Deleted": []},
-        {
-            "Bucket": "b",
-            "Delete": {
-                "Objects": [{"Key": "verify/a.txt", "VersionId": "v1"}, {"Key": "verify/a.txt", "VersionId": "m1"}],
-                "Quiet": True,
-            },
-        },
-    )
+    stubber.add_response("list_object_versions", {
+        "Versions": [{"Key": "verify/a.txt", "VersionId": "v1"}, {"Key": "verify/a.txt.bak", "VersionId": "v9"}],
+        "DeleteMarkers": [{"Key": "verify/a.txt", "VersionId": "m1"}], "IsTruncated": False,
+    }, {"Bucket": "b", "Prefix": "verify/a.txt"})
+    stubber.add_response("delete_objects", {"Deleted": []}, {"Bucket": "b", "Delete": {
+        "Objects": [{"Key": "verify/a.txt", "VersionId": "v1"}, {"Key": "verify/a.txt", "VersionId": "m1"}],
+        "Quiet": True}})
     stubber.add_response("list_object_versions", {"IsTruncated": False}, {"Bucket": "b", "Prefix": "verify/a.txt"})
     client = utils.RetryingBotoClientWrapper(raw, utils.CLIENT_DECORATOR)
     with stubber:
@@ -173,30 +138,16 @@ def test_item_types_round_trip_as_plain_values():
 
 def test_info_main_queries_by_prefix_and_refuses_two_partition_attributes():
     raw, stubber = stubbed("dynamodb")
-    stubber.add_response(
-        "query",
-        {"Items": [dict(KEY_DDB, n={"N": "3"})], "Count": 1},
-        {
-            "TableName": TABLE,
-            "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :sk)",
-            "ExpressionAttributeNames": {"#pk": "pk", "#sk": "sk"},
-            "ExpressionAttributeValues": {":pk": {"S": "verify#1"}, ":sk": {"S": "cr"}},
-            "ConsistentRead": False,
-        },
-    )
-    params = {
-        "table": TABLE,
-        "key": None,
-        "partition_key": {"pk": "verify#1"},
-        "sort_key_prefix": "cr",
-        "sort_key_name": "sk",
-        "consistent_read": False,
-    }
+    stubber.add_response("query", {"Items": [dict(KEY_DDB, n={"N": "3"})], "Count": 1}, {
+        "TableName": TABLE, "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :sk)",
+        "ExpressionAttributeNames": {"#pk": "pk", "#sk": "sk"},
+        "ExpressionAttributeValues": {":pk": {"S": "verify#1"}, ":sk": {"S": "cr"}}, "ConsistentRead": False})
+    params = {"table": TABLE, "key": None, "partition_key": {"pk": "verify#1"}, "sort_key_prefix": "cr",
+              "sort_key_name": "sk", "consistent_read": False}
     with stubber, pytest.MonkeyPatch.context() as monkeypatch:
         found = run_module(dynamodb_item_info, monkeypatch, "dynamodb", raw, params)
-        refused = run_module(
-            dynamodb_item_info, monkeypatch, "dynamodb", raw, dict(params, partition_key={"pk": "a", "other": "b"})
-        )
+        refused = run_module(dynamodb_item_info, monkeypatch, "dynamodb", raw,
+                             dict(params, partition_key={"pk": "a", "other": "b"}))
     stubber.assert_no_pending_responses()
     assert found == {"changed": False, "query_items": [dict(KEY, n=3)]}
     assert refused["failed"] and "exactly one attribute" in refused["msg"]
@@ -204,20 +155,12 @@ def test_info_main_queries_by_prefix_and_refuses_two_partition_attributes():
 
 def test_s3_object_versions_main_reports_what_s3_could_not_delete():
     raw, stubber = stubbed("s3")
-    stubber.add_response(
-        "list_object_versions",
-        {"Versions": [{"Key": "k", "VersionId": "v1"}], "IsTruncated": False},
-        {"Bucket": "b", "Prefix": "k"},
-    )
-    stubber.add_response(
-        "delete_objects",
-        {"Errors": [{"Key": "k", "VersionId": "v1", "Code": "AccessDenied", "Message": "Access Denied"}]},
-    )
-    stubber.add_response(
-        "list_object_versions",
-        {"Versions": [{"Key": "k", "VersionId": "v1"}], "IsTruncated": False},
-        {"Bucket": "b", "Prefix": "k"},
-    )
+    stubber.add_response("list_object_versions", {
+        "Versions": [{"Key": "k", "VersionId": "v1"}], "IsTruncated": False}, {"Bucket": "b", "Prefix": "k"})
+    stubber.add_response("delete_objects", {"Errors": [{"Key": "k", "VersionId": "v1", "Code": "AccessDenied",
+                                                        "Message": "Access Denied"}]})
+    stubber.add_response("list_object_versions", {
+        "Versions": [{"Key": "k", "VersionId": "v1"}], "IsTruncated": False}, {"Bucket": "b", "Prefix": "k"})
     params = {"bucket": "b", "keys": ["k"], "state": "absent"}
     with stubber, pytest.MonkeyPatch.context() as monkeypatch:
         failed = run_module(s3_object_versions, monkeypatch, "s3", raw, params)

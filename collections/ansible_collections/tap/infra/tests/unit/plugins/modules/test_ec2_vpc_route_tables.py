@@ -574,9 +574,7 @@ def test_absent_deletes_every_table_with_a_listed_name_and_tolerates_one_gone(st
 def test_a_refused_delete_names_the_table(stubs):
     stubs.vpc_tables([main_table(), table("rt-public")])
     stubs.error("delete_route_table", "InvalidParameterValue", {"RouteTableId": IDS["rt-public"]})
-    with pytest.raises(
-        mod.RouteTablesError, match="route table rt-public \\(%s\\) could not be deleted" % IDS["rt-public"]
-    ):
+    with pytest.raises(mod.RouteTablesError, match="route table rt-public \\(%s\\) could not be deleted" % IDS["rt-public"]):
         stubs.manager().ensure_absent(VPC_ID, PLAN[:1])
 
 

@@ -538,14 +538,9 @@ def test_conditions_compare_in_their_short_and_long_forms():
     assert mod.normalise_condition({"Field": "custom", "Values": ["x"]}) == {"Field": "custom", "Values": ["x"]}
     # query-string pairs in any order, with or without the Values outside the config
     one = mod.normalise_condition(
-        {
-            "Field": "query-string",
-            "QueryStringConfig": {"Values": [{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}]},
-        }
+        {"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}]}}
     )
-    two = mod.normalise_condition(
-        {"Field": "query-string", "Values": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]}
-    )
+    two = mod.normalise_condition({"Field": "query-string", "Values": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]})
     assert one == two
 
 
@@ -553,12 +548,7 @@ def test_an_oidc_action_compares_without_its_secret_and_with_aws_defaults():
     given = {
         "Type": "authenticate-oidc",
         "Order": 1,
-        "AuthenticateOidcConfig": {
-            "Issuer": "https://idp",
-            "ClientId": "c",
-            "ClientSecret": "s",
-            "SessionTimeout": "60",
-        },
+        "AuthenticateOidcConfig": {"Issuer": "https://idp", "ClientId": "c", "ClientSecret": "s", "SessionTimeout": "60"},
     }
     normalised = mod.normalise_action(given)["AuthenticateOidcConfig"]
     assert "ClientSecret" not in normalised and normalised["SessionTimeout"] == 60

@@ -137,8 +137,7 @@ def kms():
     kms_raw, tagging_raw = utils.raw_client("kms"), utils.raw_client("resourcegroupstaggingapi")
     with Stubber(kms_raw) as kms_stubber, Stubber(tagging_raw) as tagging_stubber:
         clients = Clients(
-            RetryingBotoClientWrapper(kms_raw, CLIENT_DECORATOR),
-            RetryingBotoClientWrapper(tagging_raw, CLIENT_DECORATOR),
+            RetryingBotoClientWrapper(kms_raw, CLIENT_DECORATOR), RetryingBotoClientWrapper(tagging_raw, CLIENT_DECORATOR)
         )
         yield clients, Stubbers(kms_stubber, tagging_stubber)
         kms_stubber.assert_no_pending_responses()
@@ -395,7 +394,9 @@ def tag_mappings(stubber, *pages):
             {"ResourceARN": arn(key_id), "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}
             for key_id, tags in keys
         ]
-        stubber.add_response("get_resources", {"PaginationToken": token, "ResourceTagMappingList": mappings}, expected)
+        stubber.add_response(
+            "get_resources", {"PaginationToken": token, "ResourceTagMappingList": mappings}, expected
+        )
 
 
 def scan(stubber, *keys, pages=None):
