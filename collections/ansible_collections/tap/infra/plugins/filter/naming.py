@@ -49,23 +49,25 @@ from ansible.errors import AnsibleFilterError
 
 PROJECT = "tap"
 
+# The rules of load balancer and target group names, and of KMS aliases.
+_ELB = (32, r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", "at most 32 letters, digits, hyphens; no hyphen at either end")
+_KMS_ALIAS = (256, r"^alias/[a-zA-Z0-9/_-]+$", "alias/ followed by letters, digits, / _ -")
 # AWS naming rules for each kind of name: (maximum length, regular expression, rule in words).
-_HYPHENATED = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
 NAME_RULES = {
     "vpc": (255, r"^.+$", "at most 255 characters"),
     "bucket": (63, r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$", "3-63 lowercase letters, digits, dots, hyphens"),
-    "kms_alias": (256, r"^alias/[a-zA-Z0-9/_-]+$", "alias/ followed by letters, digits, / _ -"),
-    "db_kms_alias": (256, r"^alias/[a-zA-Z0-9/_-]+$", "alias/ followed by letters, digits, / _ -"),
+    "kms_alias": _KMS_ALIAS,
+    "db_kms_alias": _KMS_ALIAS,
     "db_instance": (63, r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$", "letter first, no '--', at most 63"),
     "db_subnet_group": (255, r"^[a-z][a-z0-9 ._-]*$", "at most 255 characters"),
     "db_secret": (512, r"^[a-zA-Z0-9/_+=.@-]+$", "at most 512 characters"),
     "table": (255, r"^[a-zA-Z0-9_.-]{3,255}$", "3-255 letters, digits, _ . -"),
-    "table_kms_alias": (256, r"^alias/[a-zA-Z0-9/_-]+$", "alias/ followed by letters, digits, / _ -"),
+    "table_kms_alias": _KMS_ALIAS,
     "lambda_role": (64, r"^[\w+=,.@-]+$", "at most 64 characters"),
     "lambda_policy": (128, r"^[\w+=,.@-]+$", "at most 128 characters"),
     "function": (64, r"^[a-zA-Z0-9_-]+$", "at most 64 letters, digits, _ -"),
-    "alb": (32, _HYPHENATED, "at most 32 letters, digits, hyphens; no hyphen at either end"),
-    "target_group": (32, _HYPHENATED, "at most 32 letters, digits, hyphens; no hyphen at either end"),
+    "alb": _ELB,
+    "target_group": _ELB,
     "dashboard": (255, r"^[a-zA-Z0-9_-]+$", "letters, digits, _ -"),
     "alarm_topic": (256, r"^[a-zA-Z0-9_-]+$", "letters, digits, _ -"),
 }

@@ -65,14 +65,21 @@ class _SharedCache(object):
         self._entries[self._key(key)] = value
 
 
+def _class_to_patch(given, default, marker):
+    """`given`, else default(); None when botocore or boto3 is not installed, or when the class carries `marker`
+    (patched already)."""
+    if given is None:
+        try:
+            given = default()
+        except NameError:
+            return None
+    return None if getattr(given, marker, False) else given
+
+
 def share_loader_cache(loader_class=None, entries=None):
     """Make every loader of `loader_class` (botocore's Loader) created from now on use the shared cache."""
+    loader_class = _class_to_patch(loader_class, lambda: botocore.loaders.Loader, _MARKER)
     if loader_class is None:
-        try:
-            loader_class = botocore.loaders.Loader
-        except NameError:
-            return False
-    if getattr(loader_class, _MARKER, False):
         return False
     shared = _SHARED_ENTRIES if entries is None else entries
     original_init = loader_class.__init__
@@ -123,12 +130,8 @@ def share_clients(session_class=None, clients=None):
     gets a new client as before. The key includes the process id, so a forked child builds its own clients and
     connections.
     """
+    session_class = _class_to_patch(session_class, lambda: boto3.session.Session, _CLIENTS_MARKER)
     if session_class is None:
-        try:
-            session_class = boto3.session.Session
-        except NameError:
-            return False
-    if getattr(session_class, _CLIENTS_MARKER, False):
         return False
     shared = _SHARED_CLIENTS if clients is None else clients
     original_init = session_class.__init__

@@ -17,6 +17,10 @@ except ImportError:
 
 import time
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
 from ansible_collections.tap.infra.plugins.module_utils.errors import ModuleError
 from ansible_collections.tap.infra.plugins.module_utils.retries import Retrying
 from ansible_collections.tap.infra.plugins.module_utils.retries import denials_explained
@@ -36,6 +40,9 @@ def paginated(client, method, key, **params):
         raise explained(getattr(getattr(client, "client", client), method), e, params)
 
 
+NOT_DESCRIBED = object()  # wait_until(): no description at hand yet
+
+
 class Manager:
     """The base of every module's manager: the client(s), the check-mode switch, what changed, the warnings,
     and the clock and sleep of its retries and waits (tests replace both)."""
@@ -48,30 +55,73 @@ class Manager:
         self.changed = False
         self.warnings = []
 
+    def report(self, before, after, **returned):
+        """The module's result: what it returns, whether this run changed anything, and the diff."""
+        return dict(returned, changed=self.changed, diff={"before": before, "after": after})
+
+    def delete_if_exists(self, method, not_found, **params):
+        """The delete call `method`, unless in check mode; a resource already gone (`not_found`) is no error."""
+        if self.check_mode:
+            return
+        try:
+            getattr(self.client, method)(aws_retry=True, **params)
+        except is_boto3_error_code(not_found):
+            pass
+
     def retrying(self, policy, **bounds):
         """A decorator retrying a call on `policy` (retries.py), with this manager's clock."""
         return Retrying(policy.within(**bounds) if bounds else policy, self.sleep, self.clock)
 
-    def wait_until(self, poll, timeout, delay, what):
-        """poll() every `delay` seconds until it returns a true value (returned), for at most `timeout` seconds;
-        then a ModuleError naming `what`. poll() is called once before any wait."""
+    def wait_until(self, describe, done, timeout, delay, late, current=NOT_DESCRIBED):
+        """describe() every `delay` seconds until done(description); returns that description. After `timeout`
+        seconds, a ModuleError with the message late(last description). `current`: a description at hand, so the
+        first describe() comes after a wait."""
         deadline = self.clock() + timeout
-        while True:
-            found = poll()
-            if found:
-                return found
-            if self.clock() + delay > deadline:
-                raise ModuleError("%s: still not done after %d seconds" % (what, timeout))
+        if current is NOT_DESCRIBED:
+            current = describe()
+        while not done(current):
+            if self.clock() >= deadline:
+                raise ModuleError(late(current))
             self.sleep(delay)
+            current = describe()
+        return current
+
+
+def aws_module(argument_spec, **options):
+    """The AnsibleAWSModule of a module's main() (check mode supported); boto3 is shared in the interpreter first
+    (botocore_cache.py)."""
+    share_in_interpreter()
+    return AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, **options)
+
+
+def aws_client(module, service):
+    """The module's client of `service`, with the collection's decorator."""
+    return module.client(service, retry_decorator=CLIENT_DECORATOR)
+
+
+def new_manager(module, manager_class, *services, **options):
+    """A manager_class with the module's clients of `services` (in that order) and its check mode."""
+    return manager_class(
+        *[aws_client(module, service) for service in services], check_mode=module.check_mode, **options
+    )
+
+
+def list_of_dicts(options, **more):
+    """An option that is a list of dictionaries, each with `options` (and `more`, such as required=True)."""
+    return dict(type="list", elements="dict", options=options, **more)
 
 
 # The state option of every module that converges a resource to present or absent.
 STATE_OPTION = dict(type="str", default="present", choices=["present", "absent"])
 
 
-def converge_state(module, manager, present, absent, failure):
-    """converge() with present() or absent(), as the module's state option asks."""
-    converge(module, present if module.params["state"] == "present" else absent, failure, manager)
+def converge_state(module, manager, failure, *identity, **settings):
+    """converge() with manager.ensure_present(*identity, **settings) or manager.ensure_absent(*identity), as the
+    module's state option asks: `identity` names what is converged, `settings` are what it should be."""
+    if module.params["state"] == "present":
+        converge(module, lambda: manager.ensure_present(*identity, **settings), failure, manager)
+    else:
+        converge(module, lambda: manager.ensure_absent(*identity), failure, manager)
 
 
 def updated_tags(tags, to_set, to_unset):

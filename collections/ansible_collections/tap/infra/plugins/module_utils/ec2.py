@@ -9,13 +9,23 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+try:
+    import botocore
+except ImportError:
+    pass  # protected by AnsibleAWSModule
+
 import ipaddress
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
+from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
 from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
@@ -34,6 +44,31 @@ class Ec2Manager(Manager):
         self.new_resource_retry = self.retrying(EC2_NOT_YET_VISIBLE)
         self.delete_attempts = delete_attempts or DEPENDENCY_VIOLATION.attempts
         self.delete_retry = self.retrying(DEPENDENCY_VIOLATION, attempts=self.delete_attempts)
+
+    def fix_tags(self, resource_id, to_set, to_unset, what, new=False):
+        """update_tags() on the resource (`what` names it in a failure); `new`: made moments ago, so retried while
+        EC2 does not see it yet."""
+        try:
+            update_tags(caller(self.client, self.new_resource_retry if new else None), resource_id, to_set, to_unset)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            raise ModuleError("the tags of %s could not be updated" % what, e)
+
+    def delete_resource(self, method, what, not_found, dependencies=None, **params):
+        """The delete call, retried on DependencyViolation (interfaces of deleted resources linger); one already gone
+        (the `not_found` error code) is done. `dependencies` says what may still hold the resource."""
+        try:
+            self.delete_retry(getattr(self.client, method))(**params)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            code = error_code(e)
+            if code == not_found:
+                return  # deleted meanwhile
+            if code == "DependencyViolation" and dependencies:
+                raise ModuleError(
+                    "%s still has dependencies after %d attempts to delete it: %s"
+                    % (what, self.delete_attempts, dependencies),
+                    e,
+                )
+            raise ModuleError("%s could not be deleted" % what, e)
 
 
 def caller(client, retry=None):
@@ -65,3 +100,23 @@ def normalise_cidr(cidr):
         return str(ipaddress.IPv4Network((cidr or "").strip(), strict=True))
     except ValueError as e:
         raise ModuleError("%s is not an IPv4 CIDR block (a network address and a prefix length): %s" % (cidr, e))
+
+
+def vpc_list_module(key, options, **more_options):
+    """The AnsibleAWSModule of a module converging a list of `key` (each with `options`) in one VPC: the options
+    vpc_id, `key`, purge_tags, state and `more_options`."""
+    argument_spec = dict(
+        vpc_id=dict(type="str", required=True),
+        purge_tags=dict(type="bool", default=True),
+        state=STATE_OPTION,
+        **more_options,
+    )
+    argument_spec[key] = list_of_dicts(options, required=True)
+    return aws_module(argument_spec)
+
+
+def converge_vpc_list(module, manager, key, what):
+    """converge_state() of the `key` list of a vpc_list_module(), `what` naming them in a failure."""
+    vpc_id = module.params["vpc_id"]
+    failure = "the %s of %s could not be converged" % (what, vpc_id)
+    converge_state(module, manager, failure, vpc_id, module.params[key], purge_tags=module.params["purge_tags"])

@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: cloudwatch_dashboard
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Create, update or delete an Amazon CloudWatch dashboard
 version_added: 0.1.0
 description:
@@ -39,14 +45,6 @@ options:
     description:
       - V(present) creates the dashboard or replaces its body when it differs.
       - V(absent) deletes the dashboard when it exists.
-    choices: ['present', 'absent']
-    default: present
-    type: str
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - Why it exists - neither C(amazon.aws) nor C(community.aws) has a CloudWatch dashboard module (amazon.aws 11.4,
     community.aws 11.2). The project can drop it when one is published.
@@ -135,19 +133,17 @@ widgets:
 """
 
 import json
-from functools import partial
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 
 
 class DashboardBodyError(ModuleError):
@@ -264,32 +260,21 @@ class DashboardManager(Manager):
             "before_header": "dashboard %s" % name,
             "after_header": "dashboard %s" % name,
         }
-        if not self.check_mode:
-            try:
-                self.client.delete_dashboards(DashboardNames=[name], aws_retry=True)
-            except is_boto3_error_code("ResourceNotFound"):
-                pass
+        self.delete_if_exists("delete_dashboards", "ResourceNotFound", DashboardNames=[name])
         return result
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["dashboard_name"]),
         body=dict(type="raw"),
         state=STATE_OPTION,
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ["body"])],
-        supports_check_mode=True,
-    )
-    client = module.client("cloudwatch", retry_decorator=CLIENT_DECORATOR)
-    manager = DashboardManager(client, check_mode=module.check_mode)
+    module = aws_module(argument_spec, required_if=[("state", "present", ["body"])])
+    manager = new_manager(module, DashboardManager, "cloudwatch")
     name = module.params["name"]
-    present = partial(manager.ensure_present, name, module.params["body"])
-    absent = partial(manager.ensure_absent, name)
-    converge_state(module, manager, present, absent, "CloudWatch dashboard %s could not be converged" % name)
+    failure = "CloudWatch dashboard %s could not be converged" % name
+    converge_state(module, manager, failure, name, body=module.params["body"])
 
 
 if __name__ == "__main__":

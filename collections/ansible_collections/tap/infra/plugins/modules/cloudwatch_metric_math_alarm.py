@@ -10,6 +10,13 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: cloudwatch_metric_math_alarm
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
+  - amazon.aws.tags.modules
 short_description: Create, update or delete a CloudWatch alarm defined by metric queries (metric math)
 version_added: 0.1.0
 description:
@@ -37,9 +44,6 @@ options:
   state:
     description:
       - V(present) creates the alarm or replaces its definition when it differs; V(absent) deletes it.
-    choices: ['present', 'absent']
-    default: present
-    type: str
   metrics:
     description:
       - The metric data queries of the alarm. Exactly one of them must return data (O(metrics[].return_data),
@@ -145,12 +149,6 @@ options:
     description: Whether the actions run on state changes.
     type: bool
     default: true
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.tags.modules
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - Why it exists - it complements C(amazon.aws.cloudwatch_metric_alarm), which with O(metrics) reports changed on
     every run and never detects a real change to the metrics (it drops the existing C(Metrics) before comparing;
@@ -256,17 +254,17 @@ import datetime
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 
 
 class AlarmDefinitionError(ValueError):
@@ -492,16 +490,11 @@ class MetricMathAlarmManager(Manager):
         if current is None:
             return result
         result["diff"] = {"before": normalize(current), "after": {}}
-        if not self.check_mode:
-            try:
-                self.client.delete_alarms(AlarmNames=[name], aws_retry=True)
-            except is_boto3_error_code("ResourceNotFound"):
-                pass
+        self.delete_if_exists("delete_alarms", "ResourceNotFound", AlarmNames=[name])
         return result
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     dimension_options = dict(
         namespace=dict(type="str", required=True),
         metric_name=dict(type="str", required=True),
@@ -525,7 +518,7 @@ def main():
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["alarm_name"]),
         state=STATE_OPTION,
-        metrics=dict(type="list", elements="dict", options=query_options),
+        metrics=list_of_dicts(query_options),
         comparison_operator=dict(
             type="str",
             aliases=["comparison"],
@@ -550,14 +543,11 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
+    module = aws_module(
+        argument_spec,
         required_if=[("state", "present", ["metrics", "comparison_operator", "threshold", "evaluation_periods"])],
-        supports_check_mode=True,
     )
-    manager = MetricMathAlarmManager(
-        module.client("cloudwatch", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode
-    )
+    manager = new_manager(module, MetricMathAlarmManager, "cloudwatch")
     name = module.params["name"]
 
     def ensure():

@@ -8,6 +8,13 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: dynamodb_global_table
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
+  - amazon.aws.tags
 short_description: Manage a DynamoDB global table (version 2019.11.21) and its replicas
 version_added: 1.0.0
 description:
@@ -32,9 +39,6 @@ options:
     description:
       - V(present) creates or updates the table and its replicas.
       - V(absent) deletes the replicas one by one, then the table.
-    type: str
-    choices: [present, absent]
-    default: present
   hash_key_name:
     description: Name of the partition key. Required when O(state=present) and the table does not exist.
     type: str
@@ -125,12 +129,6 @@ options:
     description: Seconds to wait for each state change (replica creation can take many minutes).
     type: int
     default: 1800
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.tags
-  - amazon.aws.boto3
-  - tap.infra.retries
 author:
   - tap-infra maintainers (@tap-infra)
 notes:
@@ -282,16 +280,15 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as GlobalTableError
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
+from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as GlobalTableError
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_client
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.retries import BACKUPS_BEING_ENABLED
 from ansible_collections.tap.infra.plugins.module_utils.retries import TABLE_BUSY
@@ -339,17 +336,13 @@ class GlobalTableManager(Manager):
             kwargs["NextToken"] = response["NextToken"]
 
     # ------------------------------------------------------------------ waits
-    def _wait(self, done, what, timeout=None):
-        deadline = self.clock() + (self.params["wait_timeout"] if timeout is None else timeout)
-        while True:
-            table = self.describe()
-            if done(table):
-                return table
-            if self.clock() >= deadline:
-                raise GlobalTableError(
-                    "Timed out after %ss waiting for table %s %s" % (self.params["wait_timeout"], self.name, what)
-                )
-            self.sleep(POLL_SECONDS)
+    def _wait(self, done, what):
+        timeout = self.params["wait_timeout"]
+
+        def late(table):
+            return "Timed out after %ss waiting for table %s %s" % (timeout, self.name, what)
+
+        return self.wait_until(self.describe, done, timeout, POLL_SECONDS, late)
 
     def wait_settled(self):
         """Until the table is ACTIVE and no replica is changing: AWS refuses changes before that."""
@@ -746,7 +739,6 @@ def run(module, client):
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         name=dict(type="str", required=True),
         state=STATE_OPTION,
@@ -776,9 +768,8 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("dynamodb", retry_decorator=CLIENT_DECORATOR)
-    run(module, client)
+    module = aws_module(argument_spec)
+    run(module, aws_client(module, "dynamodb"))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: dynamodb_item
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Put, update or delete one item of a DynamoDB table
 version_added: 0.2.0
 description:
@@ -37,14 +43,6 @@ options:
     default: {}
   state:
     description: V(present) writes the item, V(absent) deletes it.
-    choices: ['present', 'absent']
-    default: present
-    type: str
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - The identity needs C(dynamodb:GetItem), and C(dynamodb:PutItem), C(dynamodb:UpdateItem) or
     C(dynamodb:DeleteItem) on the table.
@@ -82,15 +80,12 @@ operation:
   sample: put
 """
 
-from functools import partial
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.dynamodb import from_dynamodb
 from ansible_collections.tap.infra.plugins.module_utils.dynamodb import to_dynamodb
 
@@ -139,19 +134,17 @@ class ItemManager(Manager):
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         table=dict(type="str", required=True),
         key=dict(type="dict", required=True, no_log=False),
         attributes=dict(type="dict", default={}),
         state=STATE_OPTION,
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    manager = ItemManager(module.client("dynamodb", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode)
+    module = aws_module(argument_spec)
+    manager = new_manager(module, ItemManager, "dynamodb")
     table, key = module.params["table"], module.params["key"]
-    present = partial(manager.ensure_present, table, key, module.params["attributes"])
-    absent = partial(manager.ensure_absent, table, key)
-    converge_state(module, manager, present, absent, "DynamoDB item %s of table %s could not be converged" % (key, table))
+    failure = "DynamoDB item %s of table %s could not be converged" % (key, table)
+    converge_state(module, manager, failure, table, key, attributes=module.params["attributes"])
 
 
 if __name__ == "__main__":

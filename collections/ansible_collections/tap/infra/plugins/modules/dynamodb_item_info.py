@@ -10,6 +10,11 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: dynamodb_item_info
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
 short_description: Read items of a DynamoDB table by primary key or by partition key
 version_added: 0.2.0
 description:
@@ -40,11 +45,6 @@ options:
     description: Strongly consistent reads (in the module's region).
     type: bool
     default: true
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - The identity needs C(dynamodb:GetItem) or C(dynamodb:Query) on the table.
   - Why it exists - neither C(amazon.aws) nor C(community.aws) has a module (or lookup) that reads DynamoDB items;
@@ -90,11 +90,10 @@ query_items:
   elements: dict
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_client
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.dynamodb import from_dynamodb
@@ -104,25 +103,32 @@ from ansible_collections.tap.infra.plugins.module_utils.dynamodb import to_dynam
 def read(client, params):
     table, consistent = params["table"], params["consistent_read"]
     if params["key"]:
-        found = client.get_item(TableName=table, Key=to_dynamodb(params["key"]), ConsistentRead=consistent,
-                                aws_retry=True)
+        found = client.get_item(
+            TableName=table, Key=to_dynamodb(params["key"]), ConsistentRead=consistent, aws_retry=True
+        )
         return {"changed": False, "item": from_dynamodb(found.get("Item")) or {}}
     if len(params["partition_key"]) != 1:
         raise ModuleError("partition_key must name exactly one attribute")
-    (name, value), = params["partition_key"].items()
+    ((name, value),) = params["partition_key"].items()
     condition = "#pk = :pk"
     names, values = {"#pk": name}, {":pk": value}
     if params["sort_key_prefix"] is not None:
         condition += " AND begins_with(#sk, :sk)"
         names["#sk"], values[":sk"] = params["sort_key_name"], params["sort_key_prefix"]
-    items = paginated(client, "query", "Items", TableName=table, KeyConditionExpression=condition,
-                      ExpressionAttributeNames=names, ExpressionAttributeValues=to_dynamodb(values),
-                      ConsistentRead=consistent)
+    items = paginated(
+        client,
+        "query",
+        "Items",
+        TableName=table,
+        KeyConditionExpression=condition,
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=to_dynamodb(values),
+        ConsistentRead=consistent,
+    )
     return {"changed": False, "query_items": [from_dynamodb(i) for i in items]}
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         table=dict(type="str", required=True),
         key=dict(type="dict", no_log=False),
@@ -131,14 +137,13 @@ def main():
         sort_key_name=dict(type="str", default="sk", no_log=False),
         consistent_read=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[("key", "partition_key")],
-        required_one_of=[("key", "partition_key")],
-        supports_check_mode=True,
+    module = aws_module(
+        argument_spec, mutually_exclusive=[("key", "partition_key")], required_one_of=[("key", "partition_key")]
     )
-    client = module.client("dynamodb", retry_decorator=CLIENT_DECORATOR)
-    converge(module, lambda: read(client, module.params), "items of table %s could not be read" % module.params["table"])
+    client = aws_client(module, "dynamodb")
+    converge(
+        module, lambda: read(client, module.params), "items of table %s could not be read" % module.params["table"]
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: ec2_vpc
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Converge one VPC, found by its tags or its id
 version_added: 0.1.0
 description:
@@ -78,9 +84,6 @@ options:
   state:
     description:
       - V(present) creates and updates the VPC; V(absent) deletes it if it exists.
-    type: str
-    choices: [present, absent]
-    default: present
   wait:
     description:
       - Wait until a VPC this run created is C(available) before setting its DNS attributes and returning.
@@ -91,11 +94,6 @@ options:
       - How many seconds to wait for a new VPC.
     type: int
     default: 300
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - C(DependencyViolation) on C(DeleteVpc) is retried, at most 15 attempts within 6 minutes (5 s doubling to 30 s),
     since AWS releases the network interfaces of deleted NAT gateways, load balancers, DB instances and Lambda
@@ -200,7 +198,6 @@ vpc:
       sample: "123456789012"
 """
 
-from functools import partial
 
 try:
     import botocore
@@ -209,24 +206,21 @@ except ImportError:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as VpcError
-from ansible_collections.tap.infra.plugins.module_utils.common import converge
-from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import Ec2Manager
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import normalise_cidr
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
 
 WAIT_DELAY = 2
 # Module option -> (DescribeVpcAttribute Attribute, response / ModifyVpcAttribute key).
@@ -324,18 +318,23 @@ class VpcManager(Ec2Manager):
 
     def wait_available(self, vpc):
         """Wait until the new VPC is available; returns it as last described."""
-        deadline = self.clock() + self.wait_timeout
-        while vpc.get("State") != "available":
-            if self.clock() >= deadline:
-                raise VpcError(
-                    "VPC %s is not available after %d seconds (state: %s)"
-                    % (vpc["VpcId"], self.wait_timeout, vpc.get("State"))
-                )
-            self.sleep(WAIT_DELAY)
-            found = self.new_resource_retry(self.client.describe_vpcs)(VpcIds=[vpc["VpcId"]])["Vpcs"]
-            if found:
-                vpc = found[0]
-        return vpc
+        vpc_id = vpc["VpcId"]
+
+        def describe():
+            found = self.new_resource_retry(self.client.describe_vpcs)(VpcIds=[vpc_id])["Vpcs"]
+            return found[0] if found else vpc
+
+        def late(last):
+            return "VPC %s is not available after %d seconds (state: %s)" % (
+                vpc_id,
+                self.wait_timeout,
+                last.get("State"),
+            )
+
+        def available(last):
+            return last.get("State") == "available"
+
+        return self.wait_until(describe, available, self.wait_timeout, WAIT_DELAY, late, current=vpc)
 
     # ---- writes -------------------------------------------------------------------------------------------
 
@@ -367,30 +366,17 @@ class VpcManager(Ec2Manager):
         for option in order:
             self.set_attribute(vpc_id, option, changes[option], new=new)
 
-    def fix_tags(self, vpc_id, to_set, to_unset):
-        try:
-            update_tags(caller(self.client), vpc_id, to_set, to_unset)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            raise VpcError("the tags of %s could not be updated" % vpc_id, e)
-
     def delete(self, vpc):
-        # Retried on DependencyViolation: interfaces of deleted NAT gateways, load balancers and DB instances linger.
-        try:
-            self.delete_retry(self.client.delete_vpc)(VpcId=vpc["VpcId"])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            code = error_code(e)
-            if code == "InvalidVpcID.NotFound":
-                return  # deleted meanwhile
-            if code == "DependencyViolation":
-                raise VpcError(
-                    "VPC %s (%s) still has dependencies after %d attempts to delete it: subnets, an internet "
-                    "gateway, security groups other than the default one, route tables other than the main one, "
-                    "or network interfaces (AWS releases those of deleted NAT gateways, load balancers and DB "
-                    "instances a while after their deletion). DescribeNetworkInterfaces with the filter vpc-id=%s "
-                    "lists the interfaces" % (vpc["VpcId"], vpc.get("CidrBlock"), self.delete_attempts, vpc["VpcId"]),
-                    e,
-                )
-            raise VpcError("VPC %s could not be deleted" % vpc["VpcId"], e)
+        self.delete_resource(
+            "delete_vpc",
+            "VPC %s (%s)" % (vpc["VpcId"], vpc.get("CidrBlock")),
+            "InvalidVpcID.NotFound",
+            "subnets, an internet gateway, security groups other than the default one, route tables other than the "
+            "main one, or network interfaces (AWS releases those of deleted NAT gateways, load balancers and DB "
+            "instances a while after their deletion). DescribeNetworkInterfaces with the filter vpc-id=%s lists the "
+            "interfaces" % vpc["VpcId"],
+            VpcId=vpc["VpcId"],
+        )
 
     # ---- desired state --------------------------------------------------------------------------------------
 
@@ -398,9 +384,9 @@ class VpcManager(Ec2Manager):
         self,
         name=None,
         vpc_id=None,
-        cidr_block=None,
         tags=None,
         match_tags=(),
+        cidr_block=None,
         purge_tags=True,
         enable_dns_support=None,
         enable_dns_hostnames=None,
@@ -446,7 +432,7 @@ class VpcManager(Ec2Manager):
             to_set, to_unset = {}, []
         if to_set or to_unset:
             if not self.check_mode:
-                self.fix_tags(vpc_id, to_set, to_unset)
+                self.fix_tags(vpc_id, to_set, to_unset, vpc_id)
             self.changed = True
             result["tags"] = updated_tags(result["tags"], to_set, to_unset)
             if "Name" in result["tags"]:
@@ -506,7 +492,6 @@ class VpcManager(Ec2Manager):
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         name=dict(type="str"),
         vpc_id=dict(type="str"),
@@ -520,40 +505,13 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        required_one_of=[["name", "vpc_id"]],
-        supports_check_mode=True,
-    )
+    module = aws_module(argument_spec, required_one_of=[["name", "vpc_id"]])
     params = module.params
-    manager = VpcManager(
-        module.client("ec2", retry_decorator=CLIENT_DECORATOR),
-        check_mode=module.check_mode,
-        wait=params["wait"],
-        wait_timeout=params["wait_timeout"],
-    )
-    if params["state"] == "present":
-        ensure = partial(
-            manager.ensure_present,
-            name=params["name"],
-            vpc_id=params["vpc_id"],
-            cidr_block=params["cidr_block"],
-            tags=params["tags"],
-            match_tags=params["match_tags"],
-            purge_tags=params["purge_tags"],
-            enable_dns_support=params["enable_dns_support"],
-            enable_dns_hostnames=params["enable_dns_hostnames"],
-        )
-    else:
-        ensure = partial(
-            manager.ensure_absent,
-            name=params["name"],
-            vpc_id=params["vpc_id"],
-            tags=params["tags"],
-            match_tags=params["match_tags"],
-        )
-    what = params["vpc_id"] or params["name"]
-    converge(module, ensure, "the VPC %s could not be converged" % what, manager)
+    manager = new_manager(module, VpcManager, "ec2", wait=params["wait"], wait_timeout=params["wait_timeout"])
+    identity = [params[key] for key in ("name", "vpc_id", "tags", "match_tags")]
+    settings = {key: params[key] for key in ("cidr_block", "purge_tags", "enable_dns_support", "enable_dns_hostnames")}
+    failure = "the VPC %s could not be converged" % (params["vpc_id"] or params["name"])
+    converge_state(module, manager, failure, *identity, **settings)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: ec2_vpc_route_tables
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Converge a set of route tables of one VPC in one task
 version_added: 0.1.0
 description:
@@ -96,14 +102,6 @@ options:
   state:
     description:
       - V(present) creates and updates the listed tables; V(absent) deletes those that exist.
-    type: str
-    choices: [present, absent]
-    default: present
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - Tables are found by their C(Name) tag among the tables of O(vpc_id). Should several tables of the VPC carry a
     listed name (two runs that overlapped), O(state=present) converges the one with the most subnet associations
@@ -211,33 +209,27 @@ route_tables:
 """
 
 import ipaddress
-import time
-from functools import partial
 
 try:
     import botocore
 except ImportError:
     pass  # protected by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
-from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RouteTablesError
-from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
-from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
+from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import Ec2Manager
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
-from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
-from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import converge_vpc_list
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import vpc_list_module
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 
 # Targets of a route as DescribeRouteTables returns them (a route to an instance also names its interface).
 TARGET_KEYS = (
@@ -427,15 +419,10 @@ def shaped_route(route):
     return shape
 
 
-class RouteTablesManager(Manager):
-    """Converges the listed route tables of one VPC; holds the client and the check mode switch."""
-
-    def __init__(self, client, check_mode=False, sleep=time.sleep, clock=time.monotonic):
-        super().__init__(client, check_mode, sleep, clock)
-        # Right after CreateRouteTable (or CreateNatGateway, in an earlier task) other calls may not see it yet.
-        self.new_resource_retry = self.retrying(EC2_NOT_YET_VISIBLE)
-        # DeleteRouteTable right after DisassociateRouteTable may still see the association.
-        self.dependency_retry = self.retrying(DEPENDENCY_VIOLATION)
+class RouteTablesManager(Ec2Manager):
+    """Converges the listed route tables of one VPC. Right after CreateRouteTable (or CreateNatGateway, in an earlier
+    task) other calls may not see it yet (new_resource_retry); DeleteRouteTable right after DisassociateRouteTable
+    may still see the association (delete_retry)."""
 
     # ---- reads --------------------------------------------------------------------------------------------
 
@@ -460,12 +447,6 @@ class RouteTablesManager(Manager):
         if not table.get("Tags"):
             table["Tags"] = ansible_dict_to_boto3_tag_list(tags)
         return table
-
-    def fix_tags(self, table_id, name, to_set, to_unset, new):
-        try:
-            update_tags(caller(self.client, self.new_resource_retry if new else None), table_id, to_set, to_unset)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            raise RouteTablesError("the tags of route table %s (%s) could not be updated" % (name, table_id), e)
 
     def write_route(self, method, table_id, name, route):
         try:
@@ -537,12 +518,8 @@ class RouteTablesManager(Manager):
             )
 
     def delete(self, name, table_id):
-        try:
-            self.dependency_retry(self.client.delete_route_table)(RouteTableId=table_id)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            if error_code(e) == "InvalidRouteTableID.NotFound":
-                return  # deleted meanwhile
-            raise RouteTablesError("route table %s (%s) could not be deleted" % (name, table_id), e)
+        what = "route table %s (%s)" % (name, table_id)
+        self.delete_resource("delete_route_table", what, "InvalidRouteTableID.NotFound", RouteTableId=table_id)
 
     # ---- desired state --------------------------------------------------------------------------------------
 
@@ -565,7 +542,8 @@ class RouteTablesManager(Manager):
         if not (to_set or to_unset):
             return
         if not self.check_mode:
-            self.fix_tags(table.get("RouteTableId"), spec["name"], to_set, to_unset, new)
+            table_id = table.get("RouteTableId")
+            self.fix_tags(table_id, to_set, to_unset, "route table %s (%s)" % (spec["name"], table_id), new=new)
         self.changed = True
         table["Tags"] = ansible_dict_to_boto3_tag_list(updated_tags(current, to_set, to_unset))
 
@@ -601,7 +579,7 @@ class RouteTablesManager(Manager):
     def ensure_present(self, vpc_id, specs, purge_tags=True):
         desired = desired_tables(specs, self.check_mode)
         if not desired:
-            return {"changed": False, "route_tables": [], "diff": {"before": {}, "after": {}}}
+            return self.report({}, {}, route_tables=[])
         existing = self.tables_of(vpc_id)
         by_name = {}
         for table in existing:
@@ -674,7 +652,7 @@ class RouteTablesManager(Manager):
 
         results = [view(table, spec["name"]) for table, spec in zip(tables, desired)]
         after = {spec["name"]: diff_view(table) for table, spec in zip(tables, desired)}
-        return {"changed": self.changed, "route_tables": results, "diff": {"before": before, "after": after}}
+        return self.report(before, after, route_tables=results)
 
     def ensure_absent(self, vpc_id, specs):
         names = []
@@ -682,7 +660,7 @@ class RouteTablesManager(Manager):
             if spec.get("name") and spec["name"] not in names:
                 names.append(spec["name"])
         if not names:
-            return {"changed": False, "route_tables": [], "diff": {"before": {}, "after": {}}}
+            return self.report({}, {}, route_tables=[])
         existing = self.tables_of(vpc_id)
 
         results, before = [], {}
@@ -710,42 +688,19 @@ class RouteTablesManager(Manager):
                 self.changed = True
                 result["state"] = "deleted"
                 results.append(result)
-        return {"changed": self.changed, "route_tables": results, "diff": {"before": before, "after": {}}}
+        return self.report(before, {}, route_tables=results)
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
-    argument_spec = dict(
-        vpc_id=dict(type="str", required=True),
-        route_tables=dict(
-            type="list",
-            elements="dict",
-            required=True,
-            options=dict(
-                name=dict(type="str", required=True),
-                tags=dict(type="dict"),
-                subnets=dict(type="list", elements="str"),
-                routes=dict(
-                    type="list",
-                    elements="dict",
-                    options=dict(
-                        dest=dict(type="str", required=True),
-                        gateway_id=dict(type="str"),
-                        nat_gateway_id=dict(type="str"),
-                    ),
-                ),
-            ),
-        ),
-        purge_tags=dict(type="bool", default=True),
-        state=STATE_OPTION,
+    route = dict(dest=dict(type="str", required=True), gateway_id=dict(type="str"), nat_gateway_id=dict(type="str"))
+    table = dict(
+        name=dict(type="str", required=True),
+        tags=dict(type="dict"),
+        subnets=dict(type="list", elements="str"),
+        routes=list_of_dicts(route),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    manager = RouteTablesManager(module.client("ec2", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode)
-    vpc_id = params["vpc_id"]
-    present = partial(manager.ensure_present, vpc_id, params["route_tables"], purge_tags=params["purge_tags"])
-    absent = partial(manager.ensure_absent, vpc_id, params["route_tables"])
-    converge_state(module, manager, present, absent, "the route tables of %s could not be converged" % vpc_id)
+    module = vpc_list_module("route_tables", table)
+    converge_vpc_list(module, new_manager(module, RouteTablesManager, "ec2"), "route_tables", "route tables")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: ec2_vpc_security_group
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Converge one security group of a VPC, its rules and its tags
 version_added: 0.1.0
 description:
@@ -117,9 +123,6 @@ options:
   state:
     description:
       - V(present) creates and updates the group; V(absent) deletes it if it exists.
-    type: str
-    choices: [present, absent]
-    default: present
   wait_timeout:
     description:
       - With O(state=absent), for how many seconds C(DependencyViolation) on C(DeleteSecurityGroup) is retried
@@ -127,11 +130,6 @@ options:
         or functions still use the group.
     type: int
     default: 300
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - Right after C(CreateSecurityGroup), other calls may not see the group yet (EC2 is eventually consistent), so the
     module uses the id returned by the create call and retries C(InvalidGroup.NotFound), at most 10 attempts within
@@ -265,23 +263,23 @@ except ImportError:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SecurityGroupError
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
-from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
+from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 from ansible_collections.tap.infra.plugins.module_utils.retries import DEPENDENCY_VIOLATION
 from ansible_collections.tap.infra.plugins.module_utils.retries import EC2_NOT_YET_VISIBLE
 
@@ -728,7 +726,6 @@ def diff_view(group):
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     rule_options = dict(
         proto=dict(type="str", default="tcp"),
         ports=dict(type="list", elements="str"),
@@ -745,22 +742,21 @@ def main():
         vpc_id=dict(type="str"),
         group_id=dict(type="str"),
         description=dict(type="str"),
-        rules=dict(type="list", elements="dict", options=rule_options),
-        rules_egress=dict(type="list", elements="dict", options=rule_options),
+        rules=list_of_dicts(rule_options),
+        rules_egress=list_of_dicts(rule_options),
         tags=dict(type="dict"),
         purge_tags=dict(type="bool", default=True),
         state=STATE_OPTION,
         wait_timeout=dict(type="int", default=300),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
+    module = aws_module(
+        argument_spec,
         required_if=[["state", "present", ["name", "vpc_id"]], ["state", "absent", ["name", "group_id"], True]],
     )
     params = module.params
     if params["state"] == "absent" and not params["group_id"] and not params["vpc_id"]:
         module.fail_json(msg="with state=absent, group_id, or name and vpc_id, are required")
-    manager = SecurityGroupManager(module.client("ec2", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode)
+    manager = new_manager(module, SecurityGroupManager, "ec2")
     what = params["group_id"] or "%s in %s" % (params["name"], params["vpc_id"])
     ensure = manager.ensure_present if params["state"] == "present" else manager.ensure_absent
     converge(module, lambda: ensure(params), "security group %s could not be converged" % what, manager)

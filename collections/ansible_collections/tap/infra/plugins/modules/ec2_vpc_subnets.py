@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: ec2_vpc_subnets
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Converge a set of subnets of one VPC in one task
 version_added: 0.1.0
 description:
@@ -73,9 +79,6 @@ options:
   state:
     description:
       - V(present) creates and updates the listed subnets; V(absent) deletes those that exist.
-    type: str
-    choices: [present, absent]
-    default: present
   wait:
     description:
       - With O(state=present), wait until the listed subnets are C(available) (a new subnet can be C(pending)).
@@ -87,11 +90,6 @@ options:
       - How many seconds to wait for the subnets (each of the two waits).
     type: int
     default: 300
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - C(DependencyViolation) on C(DeleteSubnet) is retried, at most 15 attempts within 6 minutes (5 s doubling to 30 s),
     since AWS releases the network interfaces of deleted load balancers, NAT gateways and Lambda functions a while
@@ -177,30 +175,25 @@ subnets:
 """
 
 import re
-from functools import partial
 
 try:
     import botocore
 except ImportError:
     pass  # protected by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as SubnetsError
-from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
-from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import Ec2Manager
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import caller
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import converge_vpc_list
 from ansible_collections.tap.infra.plugins.module_utils.ec2 import normalise_cidr
-from ansible_collections.tap.infra.plugins.module_utils.ec2 import update_tags
+from ansible_collections.tap.infra.plugins.module_utils.ec2 import vpc_list_module
 
 WAIT_DELAY = 3
 FAILED_STATES = ("failed", "failed-insufficient-capacity")
@@ -271,43 +264,42 @@ class SubnetsManager(Ec2Manager):
     def wait_available(self, subnets):
         """Wait until every given subnet (AWS shape) is available; returns them as last described."""
         by_id = {s["SubnetId"]: s for s in subnets}
-        pending = sorted(i for i, s in by_id.items() if s.get("State") != "available")
-        deadline = self.clock() + self.wait_timeout
-        while pending:
-            self.sleep(WAIT_DELAY)
-            found = self.new_resource_retry(self.client.describe_subnets)(SubnetIds=pending)["Subnets"]
-            for subnet in found:
+
+        def pending():
+            return sorted(i for i, s in by_id.items() if s.get("State") != "available")
+
+        def describe():
+            for subnet in self.new_resource_retry(self.client.describe_subnets)(SubnetIds=pending())["Subnets"]:
                 by_id[subnet["SubnetId"]] = subnet
                 if subnet.get("State") in FAILED_STATES:
                     raise SubnetsError(
                         "subnet %s (%s) is %s" % (subnet["SubnetId"], subnet["CidrBlock"], subnet["State"])
                     )
-            pending = sorted(i for i in pending if by_id[i].get("State") != "available")
-            if pending and self.clock() >= deadline:
-                raise SubnetsError(
-                    "subnets %s are not available after %d seconds (states: %s)"
-                    % (
-                        ", ".join("%s (%s)" % (i, by_id[i]["CidrBlock"]) for i in pending),
-                        self.wait_timeout,
-                        ", ".join(by_id[i].get("State") or "?" for i in pending),
-                    )
-                )
+            return pending()
+
+        def late(left):
+            return "subnets %s are not available after %d seconds (states: %s)" % (
+                ", ".join("%s (%s)" % (i, by_id[i]["CidrBlock"]) for i in left),
+                self.wait_timeout,
+                ", ".join(by_id[i].get("State") or "?" for i in left),
+            )
+
+        self.wait_until(describe, lambda left: not left, self.wait_timeout, WAIT_DELAY, late, current=pending())
         return [by_id[s["SubnetId"]] for s in subnets]
 
     def wait_deleted(self, vpc_id, subnet_ids):
         """Wait until DescribeSubnets no longer lists the deleted subnets (a filter: no NotFound error)."""
-        deadline = self.clock() + self.wait_timeout
         filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "subnet-id", "Values": sorted(subnet_ids)}]
-        while True:
-            left = self.describe(Filters=filters)
-            if not left:
-                return
-            if self.clock() >= deadline:
-                raise SubnetsError(
-                    "subnets %s are still listed %d seconds after their deletion"
-                    % (", ".join(s["SubnetId"] for s in left), self.wait_timeout)
-                )
-            self.sleep(WAIT_DELAY)
+
+        def late(left):
+            return "subnets %s are still listed %d seconds after their deletion" % (
+                ", ".join(s["SubnetId"] for s in left),
+                self.wait_timeout,
+            )
+
+        self.wait_until(
+            lambda: self.describe(Filters=filters), lambda left: not left, self.wait_timeout, WAIT_DELAY, late
+        )
 
     # ---- writes -------------------------------------------------------------------------------------------
 
@@ -328,37 +320,23 @@ class SubnetsManager(Ec2Manager):
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             raise SubnetsError("MapPublicIpOnLaunch of subnet %s could not be set to %s" % (subnet_id, value), e)
 
-    def fix_tags(self, subnet_id, to_set, to_unset):
-        try:
-            update_tags(caller(self.client), subnet_id, to_set, to_unset)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            raise SubnetsError("the tags of subnet %s could not be updated" % subnet_id, e)
-
     def delete(self, subnet):
-        # Retried on DependencyViolation: interfaces of deleted load balancers, NAT gateways and functions linger.
-        try:
-            self.delete_retry(self.client.delete_subnet)(SubnetId=subnet["SubnetId"])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            code = error_code(e)
-            if code == "InvalidSubnetID.NotFound":
-                return  # deleted meanwhile
-            if code == "DependencyViolation":
-                raise SubnetsError(
-                    "subnet %s (%s) still has dependencies after %d attempts to delete it: usually a network "
-                    "interface (of a load balancer, NAT gateway, Lambda function, DB instance or instance) is still "
-                    "in it; AWS releases those of deleted resources a while after their deletion. "
-                    "DescribeNetworkInterfaces with the filter subnet-id=%s lists them"
-                    % (subnet["SubnetId"], subnet["CidrBlock"], self.delete_attempts, subnet["SubnetId"]),
-                    e,
-                )
-            raise SubnetsError("subnet %s (%s) could not be deleted" % (subnet["SubnetId"], subnet["CidrBlock"]), e)
+        self.delete_resource(
+            "delete_subnet",
+            "subnet %s (%s)" % (subnet["SubnetId"], subnet["CidrBlock"]),
+            "InvalidSubnetID.NotFound",
+            "usually a network interface (of a load balancer, NAT gateway, Lambda function, DB instance or instance) "
+            "is still in it; AWS releases those of deleted resources a while after their deletion. "
+            "DescribeNetworkInterfaces with the filter subnet-id=%s lists them" % subnet["SubnetId"],
+            SubnetId=subnet["SubnetId"],
+        )
 
     # ---- desired state --------------------------------------------------------------------------------------
 
     def ensure_present(self, vpc_id, subnets, purge_tags=True):
         desired = desired_subnets(subnets)
         if not desired:
-            return {"changed": False, "subnets": [], "diff": {"before": {}, "after": {}}}
+            return self.report({}, {}, subnets=[])
         existing = self.subnets_of(vpc_id)
 
         misplaced = [
@@ -401,7 +379,7 @@ class SubnetsManager(Ec2Manager):
                 to_set, to_unset = compare_aws_tags(result["tags"], spec["tags"], purge_tags=purge_tags)
                 if to_set or to_unset:
                     if not self.check_mode:
-                        self.fix_tags(result["id"], to_set, to_unset)
+                        self.fix_tags(result["id"], to_set, to_unset, "subnet %s" % result["id"])
                     self.changed = True
                     result["tags"] = updated_tags(result["tags"], to_set, to_unset)
             if result["map_public"] != spec["map_public"]:
@@ -423,12 +401,12 @@ class SubnetsManager(Ec2Manager):
                 result.update(created_view(subnet, spec))
                 after[spec["cidr"]] = diff_view(result)
 
-        return {"changed": self.changed, "subnets": results, "diff": {"before": before, "after": after}}
+        return self.report(before, after, subnets=results)
 
     def ensure_absent(self, vpc_id, subnets):
         desired = desired_subnets(subnets)
         if not desired:
-            return {"changed": False, "subnets": [], "diff": {"before": {}, "after": {}}}
+            return self.report({}, {}, subnets=[])
         existing = self.subnets_of(vpc_id)
 
         results, before, deleted = [], {}, []
@@ -457,41 +435,22 @@ class SubnetsManager(Ec2Manager):
 
         if deleted and self.wait:
             self.wait_deleted(vpc_id, deleted)
-        return {"changed": self.changed, "subnets": results, "diff": {"before": before, "after": {}}}
+        return self.report(before, {}, subnets=results)
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
-    argument_spec = dict(
-        vpc_id=dict(type="str", required=True),
-        subnets=dict(
-            type="list",
-            elements="dict",
-            required=True,
-            options=dict(
-                cidr=dict(type="str", required=True),
-                az=dict(type="str", required=True),
-                tags=dict(type="dict"),
-                map_public=dict(type="bool", default=False),
-            ),
-        ),
-        purge_tags=dict(type="bool", default=True),
-        state=STATE_OPTION,
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=300),
+    subnet = dict(
+        cidr=dict(type="str", required=True),
+        az=dict(type="str", required=True),
+        tags=dict(type="dict"),
+        map_public=dict(type="bool", default=False),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = vpc_list_module(
+        "subnets", subnet, wait=dict(type="bool", default=True), wait_timeout=dict(type="int", default=300)
+    )
     params = module.params
-    manager = SubnetsManager(
-        module.client("ec2", retry_decorator=CLIENT_DECORATOR),
-        check_mode=module.check_mode,
-        wait=params["wait"],
-        wait_timeout=params["wait_timeout"],
-    )
-    vpc_id = params["vpc_id"]
-    present = partial(manager.ensure_present, vpc_id, params["subnets"], purge_tags=params["purge_tags"])
-    absent = partial(manager.ensure_absent, vpc_id, params["subnets"])
-    converge_state(module, manager, present, absent, "the subnets of %s could not be converged" % vpc_id)
+    manager = new_manager(module, SubnetsManager, "ec2", wait=params["wait"], wait_timeout=params["wait_timeout"])
+    converge_vpc_list(module, manager, "subnets", "subnets")
 
 
 if __name__ == "__main__":

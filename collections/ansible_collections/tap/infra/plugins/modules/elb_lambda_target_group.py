@@ -8,6 +8,13 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: elb_lambda_target_group
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
+  - amazon.aws.tags
 short_description: An ELBv2 target group serving one Lambda function, with its scoped invoke permission
 version_added: 0.1.0
 description:
@@ -42,9 +49,6 @@ options:
   state:
     description:
       - Whether the target group, permission and target should exist.
-    type: str
-    choices: [present, absent]
-    default: present
   health_check:
     description:
       - Health checks of the target group. Lambda target groups have them disabled unless enabled here.
@@ -79,12 +83,6 @@ options:
       - When true, ELB passes query parameters and headers as lists and expects C(multiValueHeaders) in responses.
       - Left unchanged when not set.
     type: bool
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.tags
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - One Lambda target per target group, and one load balancer per target group, are ELBv2 quotas.
   - The function's resource policy is modified only for the statement id this module owns.
@@ -187,22 +185,20 @@ tags:
 
 import json
 import time
-from functools import partial
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as LambdaTargetGroupError
-from ansible_collections.tap.infra.plugins.module_utils.common import converge
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
 from ansible_collections.tap.infra.plugins.module_utils.retries import ELB_INVOKE_PERMISSION
 from ansible_collections.tap.infra.plugins.module_utils.retries import FUNCTION_BEING_UPDATED
@@ -480,19 +476,19 @@ class LambdaTargetGroupManager(Manager):
             "permission": statement if statement else desired_statement,
             "targets": [function_arn or function_name],
         }
-        result = {
-            "changed": self.changed,
-            "target_group_arn": arn,
-            "target_group_name": name,
-            "arn_suffix": arn_suffix(arn),
-            "function_arn": function_arn,
-            "statement_id": sid,
-            "permission": statement or {},
-            "targets": [function_arn] if function_arn else [],
-            "attributes": desired_attributes,
-            "tags": desired_tags,
-            "diff": {"before": before, "after": after},
-        }
+        result = self.report(
+            before,
+            after,
+            target_group_arn=arn,
+            target_group_name=name,
+            arn_suffix=arn_suffix(arn),
+            function_arn=function_arn,
+            statement_id=sid,
+            permission=statement or {},
+            targets=[function_arn] if function_arn else [],
+            attributes=desired_attributes,
+            tags=desired_tags,
+        )
         if group:
             result["target_group"] = camel_dict_to_snake_dict(group)
         return result
@@ -528,17 +524,11 @@ class LambdaTargetGroupManager(Manager):
                     self.elbv2.delete_target_group(TargetGroupArn=arn, aws_retry=True)
                 except is_boto3_error_code("TargetGroupNotFound"):
                     pass
-        return {
-            "changed": self.changed,
-            "target_group_name": name,
-            "target_group_arn": arn,
-            "statement_id": sid,
-            "diff": {"before": before, "after": {"target_group": None, "targets": [], "permission": None}},
-        }
+        after = {"target_group": None, "targets": [], "permission": None}
+        return self.report(before, after, target_group_name=name, target_group_arn=arn, statement_id=sid)
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         name=dict(type="str", required=True),
         function_name=dict(type="str"),
@@ -559,30 +549,20 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ["function_name"])],
-        supports_check_mode=True,
-    )
-    manager = LambdaTargetGroupManager(
-        module.client("elbv2", retry_decorator=CLIENT_DECORATOR),
-        module.client("lambda", retry_decorator=CLIENT_DECORATOR),
-        check_mode=module.check_mode,
-    )
+    module = aws_module(argument_spec, required_if=[("state", "present", ["function_name"])])
+    manager = new_manager(module, LambdaTargetGroupManager, "elbv2", "lambda")
     params = module.params
-    if params["state"] == "present":
-        ensure = partial(
-            manager.ensure_present,
-            params["name"],
-            params["function_name"],
-            health_check=params["health_check"],
-            multi_value_headers=params["multi_value_headers"],
-            tags=params["tags"],
-            purge_tags=params["purge_tags"],
-        )
-    else:
-        ensure = partial(manager.ensure_absent, params["name"], params["function_name"])
-    converge(module, ensure, "Failed to converge Lambda target group %s" % params["name"])
+    converge_state(
+        module,
+        manager,
+        "Failed to converge Lambda target group %s" % params["name"],
+        params["name"],
+        params["function_name"],
+        health_check=params["health_check"],
+        multi_value_headers=params["multi_value_headers"],
+        tags=params["tags"],
+        purge_tags=params["purge_tags"],
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,11 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: elb_listener_rules
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
 short_description: Converge the rules of one ELBv2 listener to a given list
 version_added: 0.1.0
 description:
@@ -73,11 +78,6 @@ options:
         conditions and actions.
     type: bool
     default: true
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - The identity needs C(elasticloadbalancing:DescribeRules), and as needed C(elasticloadbalancing:CreateRule),
     C(elasticloadbalancing:ModifyRule), C(elasticloadbalancing:SetRulePriorities) and
@@ -166,15 +166,15 @@ try:
 except ImportError:
     pass  # protected by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as RulesError
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
-from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
+from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
+from ansible_collections.tap.infra.plugins.module_utils.errors import error_code
 
 MAX_PRIORITY = 50000
 
@@ -578,35 +578,27 @@ class ListenerRulesManager(Manager):
             results[want["priority"]] = view(arn, want["priority"], content)
 
         after = [results[p] for p in sorted(results)]
-        return {
-            "changed": self.changed,
-            "listener_arn": listener_arn,
-            "rules": after,
-            "diff": {"before": {"rules": diff_view(before)}, "after": {"rules": diff_view(after)}},
-        }
+        return self.report(
+            {"rules": diff_view(before)}, {"rules": diff_view(after)}, listener_arn=listener_arn, rules=after
+        )
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         listener_arn=dict(type="str", required=True),
-        rules=dict(
-            type="list",
-            elements="dict",
-            required=True,
-            options=dict(
+        rules=list_of_dicts(
+            dict(
                 Priority=dict(type="int", required=True),
                 Conditions=dict(type="list", elements="dict", required=True),
                 Actions=dict(type="list", elements="dict", required=True),
             ),
+            required=True,
         ),
         purge_rules=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws_module(argument_spec)
     params = module.params
-    manager = ListenerRulesManager(
-        module.client("elbv2", retry_decorator=CLIENT_DECORATOR), check_mode=module.check_mode
-    )
+    manager = new_manager(module, ListenerRulesManager, "elbv2")
     ensure = partial(manager.ensure, params["listener_arn"], params["rules"], purge_rules=params["purge_rules"])
     converge(module, ensure, "the rules of listener %s could not be converged" % params["listener_arn"], manager)
 

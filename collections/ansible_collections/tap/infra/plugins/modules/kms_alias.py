@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: kms_alias
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Create, retarget or delete an AWS KMS alias
 version_added: 0.1.0
 description:
@@ -45,14 +51,6 @@ options:
     description:
       - V(present) creates the alias, or points it at O(target_key_id) when it points at another key.
       - V(absent) deletes the alias when it exists; the key it pointed at is left alone.
-    choices: ['present', 'absent']
-    default: present
-    type: str
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - The identity needs C(kms:ListAliases), and C(kms:CreateAlias), C(kms:UpdateAlias) or C(kms:DeleteAlias) on
     both the alias and the keys involved (the old and the new target of an update).
@@ -107,17 +105,13 @@ target_key_id:
 """
 
 import re
-from functools import partial
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as AliasParameterError
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
+from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.kms import ALIAS_PREFIX
 from ansible_collections.tap.infra.plugins.module_utils.kms import alias_name
@@ -196,32 +190,21 @@ class AliasManager(Manager):
 
         result.update(changed=True, alias_arn=current["AliasArn"], target_key_id=current.get("TargetKeyId", ""))
         result["diff"] = {"before": state_of(current), "after": {}}
-        if not self.check_mode:
-            try:
-                self.client.delete_alias(AliasName=name, aws_retry=True)
-            except is_boto3_error_code("NotFoundException"):
-                pass
+        self.delete_if_exists("delete_alias", "NotFoundException", AliasName=name)
         return result
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         name=dict(type="str", required=True, aliases=["alias", "alias_name"]),
         target_key_id=dict(type="str", aliases=["key_id", "key_arn"]),
         state=STATE_OPTION,
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ["target_key_id"])],
-        supports_check_mode=True,
-    )
-    client = module.client("kms", retry_decorator=CLIENT_DECORATOR)
-    manager = AliasManager(client, check_mode=module.check_mode)
+    module = aws_module(argument_spec, required_if=[("state", "present", ["target_key_id"])])
+    manager = new_manager(module, AliasManager, "kms")
     name = module.params["name"]
-    present = partial(manager.ensure_present, name, module.params["target_key_id"])
-    absent = partial(manager.ensure_absent, name)
-    converge_state(module, manager, present, absent, "KMS alias %s could not be converged" % name)
+    failure = "KMS alias %s could not be converged" % name
+    converge_state(module, manager, failure, name, target_key_id=module.params["target_key_id"])
 
 
 if __name__ == "__main__":

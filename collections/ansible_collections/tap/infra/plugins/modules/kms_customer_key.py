@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: kms_customer_key
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Converge a symmetric customer managed KMS key and its alias, found by its alias or its tags
 version_added: 0.1.0
 description:
@@ -88,14 +94,6 @@ options:
       - V(absent) deletes the alias when it exists, then schedules the deletion of every key carrying the
         identifying tags that is not already pending deletion (also one whose alias is already gone). A key the alias
         pointed at without those tags is left alone (named in a warning).
-    choices: ['present', 'absent']
-    default: present
-    type: str
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - Reads need C(kms:DescribeKey), C(kms:ListResourceTags), C(kms:GetKeyPolicy) and C(kms:GetKeyRotationStatus) on the
     key, and C(tag:GetResources) for the search by tags.
@@ -181,17 +179,16 @@ import json
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as CustomerKeyError
+from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_client
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.common import updated_tags
@@ -502,7 +499,6 @@ def run(module, client, tagging):
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         alias=dict(type="str", required=True, aliases=["alias_name"]),
         description=dict(type="str"),
@@ -513,12 +509,10 @@ def main():
         pending_window=dict(type="int", default=30, aliases=["deletion_delay"]),
         state=STATE_OPTION,
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws_module(argument_spec)
     if not 7 <= module.params["pending_window"] <= 30:
         module.fail_json(msg="pending_window must be between 7 and 30 days, not %s" % module.params["pending_window"])
-    client = module.client("kms", retry_decorator=CLIENT_DECORATOR)
-    tagging = module.client("resourcegroupstaggingapi", retry_decorator=CLIENT_DECORATOR)
-    run(module, client, tagging)
+    run(module, aws_client(module, "kms"), aws_client(module, "resourcegroupstaggingapi"))
 
 
 if __name__ == "__main__":

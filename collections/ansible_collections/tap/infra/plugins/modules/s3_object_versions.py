@@ -10,6 +10,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: s3_object_versions
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - tap.infra.aws_module
+  - tap.infra.aws_module.state
 short_description: Remove every version and delete marker of S3 objects
 version_added: 0.2.0
 description:
@@ -34,12 +40,6 @@ options:
     description: Only V(absent).
     choices: ['absent']
     default: absent
-    type: str
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-  - tap.infra.retries
 notes:
   - The identity needs C(s3:ListBucketVersions) on the bucket and C(s3:DeleteObjectVersion) on the objects.
   - Why it exists - it complements M(amazon.aws.s3_object), whose O(amazon.aws.s3_object#module:mode=delobj) deletes
@@ -65,11 +65,10 @@ deleted:
   sample: [{key: verify/probe.json, version_id: 3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY}]
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.tap.infra.plugins.module_utils.botocore_cache import share_in_interpreter
-from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_client
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 
 
@@ -91,22 +90,22 @@ def ensure_absent(client, bucket, keys, check_mode):
     if check_mode:
         return result
     for start in range(0, len(doomed), 1000):
-        answer = client.delete_objects(Bucket=bucket, Delete={"Objects": doomed[start:start + 1000], "Quiet": True},
-                                       aws_retry=True)
+        answer = client.delete_objects(
+            Bucket=bucket, Delete={"Objects": doomed[start : start + 1000], "Quiet": True}, aws_retry=True
+        )
         if answer.get("Errors"):
             raise ModuleError("could not delete %s" % answer["Errors"])
     return result
 
 
 def main():
-    share_in_interpreter()  # botocore models and boto3 clients shared per interpreter (module_utils/botocore_cache.py)
     argument_spec = dict(
         bucket=dict(type="str", required=True),
         keys=dict(type="list", elements="str", required=True, no_log=False),
         state=dict(type="str", default="absent", choices=["absent"]),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("s3", retry_decorator=CLIENT_DECORATOR)
+    module = aws_module(argument_spec)
+    client = aws_client(module, "s3")
     params = module.params
     converge(
         module,

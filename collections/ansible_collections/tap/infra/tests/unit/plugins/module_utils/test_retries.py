@@ -207,11 +207,24 @@ def test_statements_granting():
     assert statements_granting("kms:ListKeys") == []
 
 
-def test_wait_until_polls_until_done_or_the_deadline():
+def test_wait_until_describes_until_done_or_the_deadline():
     clock = utils.Clock()
     manager = Manager(None, sleep=clock.sleep, clock=clock)
-    answers = iter([None, None, "done"])
-    assert manager.wait_until(lambda: next(answers), timeout=10, delay=3, what="x") == "done"
+    answers = iter(["creating", "creating", "done"])
+    done = "done".__eq__
+    assert manager.wait_until(lambda: next(answers), done, timeout=10, delay=3, late=str) == "done"
     assert clock.sleeps == [3, 3]
-    with pytest.raises(ModuleError, match="table t: still not done after 10 seconds"):
-        manager.wait_until(lambda: None, timeout=10, delay=3, what="table t")
+    with pytest.raises(ModuleError, match="table t is creating"):
+        manager.wait_until(lambda: "creating", done, timeout=10, delay=3, late="table t is {0}".format)
+    assert clock.sleeps == [3, 3, 3, 3, 3, 3]
+
+
+def test_wait_until_with_a_description_at_hand_waits_before_describing():
+    clock = utils.Clock()
+    manager = Manager(None, sleep=clock.sleep, clock=clock)
+    answers = iter(["done"])
+    done = "done".__eq__
+    assert manager.wait_until(lambda: next(answers), done, 10, 3, str, current="creating") == "done"
+    assert clock.sleeps == [3]
+    assert manager.wait_until(lambda: next(answers), done, 10, 3, str, current="done") == "done"
+    assert clock.sleeps == [3]

@@ -89,7 +89,7 @@ class Stubbed:
     def __init__(self):
         raw = utils.raw_client("dynamodb", REGION)
         self.stubber = Stubber(raw)
-        self.client = RetryingBotoClientWrapper(raw, module.CLIENT_DECORATOR)
+        self.client = RetryingBotoClientWrapper(raw, utils.CLIENT_DECORATOR)
 
     def describe(self, description):
         self.stubber.add_response("describe_table", {"Table": description}, {"TableName": NAME})

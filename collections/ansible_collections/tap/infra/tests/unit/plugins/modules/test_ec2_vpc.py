@@ -616,7 +616,7 @@ def test_a_refused_tag_change_names_the_vpc(stubs):
 def test_a_refused_delete_names_the_vpc(stubs):
     stubs.by_id_filter([vpc()])
     refuse(stubs, "delete_vpc", "OperationNotPermitted")
-    with pytest.raises(mod.VpcError, match="VPC %s could not be deleted" % VPC_ID):
+    with pytest.raises(mod.VpcError, match=r"VPC %s \(10.0.0.0/16\) could not be deleted" % VPC_ID):
         stubs.manager().ensure_absent(vpc_id=VPC_ID)
 
 

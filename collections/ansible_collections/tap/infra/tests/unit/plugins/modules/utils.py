@@ -8,6 +8,7 @@ import pytest
 from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.tap.infra.plugins.module_utils import common
 from ansible_collections.tap.infra.plugins.module_utils.common import CLIENT_DECORATOR
 
 REGION = "us-east-1"
@@ -125,7 +126,7 @@ class FakeModule:
 
 def run_main(module, monkeypatch, fake):
     """module.main() with `fake` as its AnsibleAWSModule; the result it exited or failed with."""
-    monkeypatch.setattr(module, "AnsibleAWSModule", fake)
+    monkeypatch.setattr(common, "AnsibleAWSModule", fake)
     with pytest.raises(ModuleExit):
         module.main()
     return fake.result

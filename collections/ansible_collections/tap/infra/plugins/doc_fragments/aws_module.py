@@ -9,7 +9,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment:
-    # How every tap.infra module retries (plugins/module_utils/retries.py).
+    # What every tap.infra module shares: how it retries (plugins/module_utils/retries.py).
     DOCUMENTATION = r"""
 options: {}
 notes:
@@ -20,4 +20,17 @@ notes:
   - A denied call (C(AccessDenied), C(AccessDeniedException), C(UnauthorizedOperation), C(AuthFailure)) is never
     retried; the task fails at once, naming the API action, the resource and the statement of the project's
     deployer policy (C(docs/deployer-policy.json)) that grants the action.
+"""
+
+    # The state option of a module that converges a resource to present or absent (module_utils/common.py
+    # STATE_OPTION); a module replaces the description with what each value does there (and, where they differ,
+    # the choices and the default).
+    STATE = r"""
+options:
+  state:
+    description:
+      - V(present) creates the resource or updates it to match the options; V(absent) deletes it when it exists.
+    choices: ['present', 'absent']
+    default: present
+    type: str
 """
