@@ -118,7 +118,7 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 
 # What an endpoint without the API answers (an emulator, a partition without Service Quotas), or a denial: skip.
 UNANSWERED = {
@@ -335,7 +335,7 @@ def main():
         db_engine_version=dict(type="str"),
         db_instance_class=dict(type="str"),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws_module(argument_spec)
     clients = {}
 
     def client(service):
