@@ -29,7 +29,7 @@ import time
 
 from werkzeug.exceptions import HTTPException
 
-from tools.emulator import slow
+from tools.emulator import proxy, slow
 
 ENV_VAR = "TAP_EMULATOR_REALISM"
 LIMITS = ("vpcs_per_region", "eips_per_region")
@@ -105,29 +105,19 @@ def wrap(cls, name, marker, make):
 class AwsError(HTTPException):
     """An AWS error answer whose HTTP status the service model does not give (moto answers 400 then).
 
-    protocol "query" (ELBv2, RDS, IAM: <ErrorResponse><Error>) or "rest-xml" (S3: <Error>).
+    `service` is botocore's name (elbv2, s3); the body is in its protocol (tools/emulator/proxy.py).
     """
 
-    def __init__(self, status, code, message, protocol):
+    def __init__(self, status, code, message, service):
         super().__init__()
         self.code = status
-        self.error_code = code
         self.message = message
-        fields = "<Code>%s</Code><Message>%s</Message>" % (code, _xml_text(message))
-        if protocol == "query":
-            self.description = (
-                '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type>%s</Error>'
-                "<RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ErrorResponse>" % fields
-            )
-        else:
-            self.description = '<?xml version="1.0" encoding="UTF-8"?>\n<Error>%s</Error>' % fields
+        _, self.headers, self.description = proxy.error_response(
+            service, proxy.protocol_of(service), status, code, message, "7a62c49f-347e-4fc4-9331-6e8eEXAMPLE", True
+        )
 
     def get_headers(self, *args, **kwargs):
-        return [("X-Amzn-ErrorType", self.error_code), ("Content-Type", "text/xml")]
+        return list(self.headers.items())
 
     def get_body(self, *args, **kwargs):
         return self.description
-
-
-def _xml_text(text):
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

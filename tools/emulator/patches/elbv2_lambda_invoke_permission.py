@@ -44,7 +44,7 @@ def apply():
                             "AccessDenied",
                             "elasticloadbalancing principal does not have permission to invoke %s from target "
                             "group %s" % (target["Id"], target_group_arn),
-                            "query",
+                            "elbv2",
                         )
             return original(self, target_group_arn, instances)
 

@@ -31,7 +31,7 @@ def apply():
                     "OperationAborted",
                     "A conflicting conditional operation is currently in progress against this resource. "
                     "Please try again.",
-                    "rest-xml",
+                    "s3",
                 )
             return original(self, bucket_name, *args, **kwargs)
 
