@@ -491,5 +491,6 @@ def test_a_server_started_realistic_answers_with_aws_statuses(tmp_path):
         assert {m["DataPath"] for m in excinfo.value.response["dashboardValidationMessages"]} == {
             "/widgets/0/properties"
         }
+        assert [entry["window"] for entry in emulator.realism_record()] == ["bucket_name_release"]
     finally:
         emulator.stop()

@@ -7,7 +7,7 @@ durations: SPEC is a preset ("aws", "fast" = aws/60), a scaled preset ("aws*0.05
 durations (tools/emulator/slow.py). Transitions are recorded in .tap/emulator-PORT.slow.jsonl.
 `--realistic [SPEC]` (start only) answers as AWS does where first deploys fail: eventual consistency, names
 held after deletion, account limits (tools/emulator/realism.py); SPEC "aws" (the default), "aws*0.1" (windows
-scaled) or JSON.
+scaled) or JSON; the requests it refused are recorded in .tap/emulator-PORT.realism.jsonl.
 
 The server's pid and log live in a git-ignored state directory (.tap/emulator-PORT.*). Only
 loopback addresses are accepted: the emulator has no authentication.
@@ -57,6 +57,14 @@ def port_in_use(host, port):
         return sock.connect_ex((host, port)) == 0
 
 
+def _json_lines(path):
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def _spec_text(spec):
     return spec if isinstance(spec, str) else json.dumps(spec)
 
@@ -78,6 +86,7 @@ class Emulator:
                 raise EmulatorError(str(exc))
         # realistic mode: see tools/emulator/realism.py
         self.realistic = realistic or None
+        self.realism_record_file = self.state_dir / ("emulator-%d.realism.jsonl" % self.port)
         if self.realistic:
             try:
                 realism.settings(self.realistic)
@@ -86,11 +95,11 @@ class Emulator:
 
     def slow_record(self):
         """The slow-mode record of the server (transitions and transitional states it returned)."""
-        try:
-            lines = self.slow_record_file.read_text(encoding="utf-8").splitlines()
-        except OSError:
-            return []
-        return [json.loads(line) for line in lines if line.strip()]
+        return _json_lines(self.slow_record_file)
+
+    def realism_record(self):
+        """The realistic-mode record of the server: each request refused while a window was open."""
+        return _json_lines(self.realism_record_file)
 
     @property
     def url(self):
@@ -145,8 +154,11 @@ class Emulator:
         env.pop(slow_mode.ENV_VAR, None)
         env.pop(slow_mode.RECORD_ENV_VAR, None)
         env.pop(realism.ENV_VAR, None)
+        env.pop(realism.RECORD_ENV_VAR, None)
         if self.realistic:
             env[realism.ENV_VAR] = _spec_text(self.realistic)
+            env[realism.RECORD_ENV_VAR] = str(self.realism_record_file)
+            self.realism_record_file.unlink(missing_ok=True)
         if self.slow:
             env[slow_mode.ENV_VAR] = _spec_text(self.slow)
             env[slow_mode.RECORD_ENV_VAR] = str(self.slow_record_file)

@@ -24,6 +24,7 @@ eips_per_region 5.
 """
 
 import functools
+import json
 import os
 import time
 
@@ -32,6 +33,7 @@ from werkzeug.exceptions import HTTPException
 from tools.emulator import proxy, slow
 
 ENV_VAR = "TAP_EMULATOR_REALISM"
+RECORD_ENV_VAR = "TAP_EMULATOR_REALISM_RECORD"
 LIMITS = ("vpcs_per_region", "eips_per_region")
 PRESETS = {
     "aws": {
@@ -47,7 +49,7 @@ PRESETS = {
 }
 
 clock = time.monotonic  # what windows are measured with (tests substitute their own)
-_state = {"settings": None}
+_state = {"settings": None, "record_path": None}
 _marks = {}  # (kind, key) -> clock() when the window opened
 
 
@@ -60,16 +62,20 @@ def settings(spec):
     return slow.read_spec(spec, PRESETS, "realism", RealismSpecError, unscaled=LIMITS)
 
 
-def configure(spec):
-    """Enable realistic mode with SPEC, or disable it with None; forgets every open window."""
+def configure(spec, record_path=None):
+    """Enable realistic mode with SPEC, or disable it with None; forgets every open window.
+
+    Every refusal while a window is open is appended to `record_path` as a JSON line {time, window, key}.
+    """
     _state["settings"] = settings(spec) if spec else None
+    _state["record_path"] = record_path
     _marks.clear()
 
 
 def configure_from_environment():
     spec = os.environ.get(ENV_VAR)
     if spec and not enabled():
-        configure(spec)
+        configure(spec, os.environ.get(RECORD_ENV_VAR) or None)
 
 
 def enabled():
@@ -87,9 +93,13 @@ def mark(kind, key):
 
 
 def holding(kind, key):
-    """Whether the window `kind` opened for `key` has not closed yet."""
+    """Whether the window `kind` opened for `key` has not closed yet (the caller refuses the request then)."""
     opened = _marks.get((kind, key)) if enabled() else None
-    return opened is not None and clock() - opened < setting(kind)
+    held = opened is not None and clock() - opened < setting(kind)
+    if held and _state["record_path"]:
+        with open(_state["record_path"], "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"time": time.time(), "window": kind, "key": repr(key)}) + "\n")
+    return held
 
 
 def wrap(cls, name, marker, make):
