@@ -6,6 +6,7 @@ AWS's windows are scaled (SPEC), the role's propagation kept at AWS's 10 s, and 
 with them, so the runs meet the refusals without waiting out AWS's minutes. tests/stack shows the end states.
 """
 
+import re
 import time
 
 import pytest
@@ -33,9 +34,15 @@ def realistic_emulator(tmp_path_factory):
     instance.stop()
 
 
+def failures(output):
+    """Each failed task of a run's output: its TASK line and the lines of its failure."""
+    blocks = re.findall(r"^(TASK \[.*?)(?=^TASK \[|^PLAY RECAP)", output, re.M | re.S)
+    return "\n".join(block for block in blocks if "fatal: [" in block)
+
+
 def run(emulator, playbook, suffix=SUFFIX):
     result = run_playbook(playbook, emulator, "-e", "suffix=%s" % suffix, *SCALED_RETRIES, timeout=1500)
-    output = result.stdout[-8000:] + result.stderr[-2000:]
+    output = (failures(result.stdout) or result.stdout[-8000:]) + result.stderr[-2000:]
     assert result.returncode == 0, "%s failed in realistic mode:\n%s" % (playbook, output)
     recap = play_recap(result.stdout)
     assert set(recap) == SITES and all(host["failed"] == 0 for host in recap.values()), output

@@ -26,7 +26,9 @@ WINDOWS = [key for key in realism.PRESETS["aws"] if key not in realism.LIMITS]
 TRUST = json.dumps(
     {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
     }
 )
 
@@ -176,8 +178,12 @@ def key_policy(*principals):
         {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT}, "Action": "kms:*",
-                 "Resource": "*"},
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
                 {"Effect": "Allow", "Principal": {"AWS": list(principals)}, "Action": "kms:Decrypt", "Resource": "*"},
             ],
         }
@@ -187,7 +193,11 @@ def key_policy(*principals):
 def test_key_policy_naming_a_new_or_unknown_principal_is_refused(aws):
     kms = client("kms")
     role = client("iam").create_role(RoleName="reader", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
-    invalid = ("MalformedPolicyDocumentException", 400, "Policy contains a statement with one or more invalid principals.")
+    invalid = (
+        "MalformedPolicyDocumentException",
+        400,
+        "Policy contains a statement with one or more invalid principals.",
+    )
     assert refusal(kms.create_key, Policy=key_policy(role)) == invalid
     assert kms.list_keys()["Keys"] == []
     key = kms.create_key(Policy=key_policy())["KeyMetadata"]["KeyId"]

@@ -268,8 +268,14 @@ def test_faults_follow_the_calls_not_their_interleaving():
 
 # (IAM action withheld, a call of it, AWS's error code and HTTP status for a caller without the permission)
 DENIED = [
-    ("elasticloadbalancing:RegisterTargets", "elbv2", "register_targets", dict(TargetGroupArn="arn", Targets=[]),
-     "AccessDenied", 403),
+    (
+        "elasticloadbalancing:RegisterTargets",
+        "elbv2",
+        "register_targets",
+        dict(TargetGroupArn="arn", Targets=[]),
+        "AccessDenied",
+        403,
+    ),
     ("ec2:AllocateAddress", "ec2", "allocate_address", dict(Domain="vpc"), "UnauthorizedOperation", 403),
     ("s3:CreateBucket", "s3", "create_bucket", dict(Bucket="tap-denied"), "AccessDenied", 403),
     ("lambda:ListFunctions", "lambda", "list_functions", {}, "AccessDeniedException", 403),
@@ -279,8 +285,9 @@ DENIED = [
 
 
 @pytest.mark.parametrize("action, service, operation, kwargs, code, status", DENIED)
-def test_a_withheld_action_is_denied_as_aws_denies_it(emulator, tmp_path, action, service, operation, kwargs, code,
-                                                       status):
+def test_a_withheld_action_is_denied_as_aws_denies_it(
+    emulator, tmp_path, action, service, operation, kwargs, code, status
+):
     record = tmp_path / "calls.jsonl"
     with FaultProxy(emulator.url, deny=[action], record=str(record)) as proxy:
         with pytest.raises(botocore.exceptions.ClientError) as excinfo:

@@ -259,7 +259,11 @@ def denied_response(service, protocol, action, request_id):
         action,
     )
     if protocol == "ec2":
-        status, code, message = 403, "UnauthorizedOperation", "You are not authorized to perform this operation. " + message
+        status, code, message = (
+            403,
+            "UnauthorizedOperation",
+            "You are not authorized to perform this operation. " + message,
+        )
     elif protocol in ("query", "rest-xml") or query_compatible(service):
         status, code = 403, "AccessDenied"
     else:
@@ -387,7 +391,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     pass
             elif fault:
                 if fault == "deny":
-                    status, headers, payload = denied_response(service, protocol, iam_action(service, action), request_id)
+                    status, headers, payload = denied_response(
+                        service, protocol, iam_action(service, action), request_id
+                    )
                 else:
                     status, headers, payload = fault_response(service, protocol, fault, request_id, choice)
                 record["status"] = status

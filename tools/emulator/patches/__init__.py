@@ -1,8 +1,9 @@
 """Fidelity patches: each module restores one AWS behaviour that moto gets wrong.
 
 Each patch module has a docstring naming the AWS behaviour and the moto gap, and an `apply()`
-that is idempotent. tests/unit/test_emulator_patches_*.py and test_emulator_realism.py show each behaviour against the patched
-emulator.
+that is idempotent. tests/unit/test_emulator_patch*.py and test_emulator_realism.py show each
+behaviour against the patched emulator. Patches of realistic mode (tools/emulator/realism.py) do
+nothing unless it is on.
 """
 
 import importlib

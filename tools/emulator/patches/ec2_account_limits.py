@@ -16,8 +16,10 @@ def apply():
 
     def create_vpc(original):
         def wrapper(self, *args, **kwargs):
-            if realism.enabled() and not kwargs.get("is_default") and len(self.vpcs) >= realism.setting(
-                "vpcs_per_region"
+            if (
+                realism.enabled()
+                and not kwargs.get("is_default")
+                and len(self.vpcs) >= realism.setting("vpcs_per_region")
             ):
                 raise EC2ClientError("VpcLimitExceeded", "The maximum number of VPCs has been reached.")
             return original(self, *args, **kwargs)
