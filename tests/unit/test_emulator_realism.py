@@ -19,9 +19,10 @@ from tools.emulator import patches, realism
 from tools.emulator.launcher import Emulator, EmulatorError
 from tools.emulator.patches import cloudwatch_dashboard_validation, rds_orderable_options
 
+from tests.unit.test_emulator_slow import TICK, Clock
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-TICK = 60.0
 WINDOWS = [key for key in realism.PRESETS["aws"] if key not in realism.LIMITS]
 TRUST = json.dumps(
     {
@@ -31,17 +32,6 @@ TRUST = json.dumps(
         ],
     }
 )
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds=TICK):
-        self.now += seconds
 
 
 def aws_settings(**overrides):
@@ -218,8 +208,18 @@ def lambda_target_group(aws):
     return function, group
 
 
+def allow_load_balancer(target_group_arn):
+    client("lambda").add_permission(
+        FunctionName="fn",
+        StatementId="elb",
+        Action="lambda:InvokeFunction",
+        Principal="elasticloadbalancing.amazonaws.com",
+        SourceArn=target_group_arn,
+    )
+
+
 def test_register_targets_of_a_lambda_waits_for_its_invoke_permission(aws):
-    elbv2, lam = client("elbv2"), client("lambda")
+    elbv2 = client("elbv2")
     function, group = lambda_target_group(aws)
     denied = (
         "AccessDenied",
@@ -227,13 +227,7 @@ def test_register_targets_of_a_lambda_waits_for_its_invoke_permission(aws):
         "elasticloadbalancing principal does not have permission to invoke %s from target group %s" % (function, group),
     )
     assert refusal(elbv2.register_targets, TargetGroupArn=group, Targets=[{"Id": function}]) == denied
-    lam.add_permission(
-        FunctionName="fn",
-        StatementId="elb",
-        Action="lambda:InvokeFunction",
-        Principal="elasticloadbalancing.amazonaws.com",
-        SourceArn=group,
-    )
+    allow_load_balancer(group)
     aws.advance(TICK - 1)
     assert refusal(elbv2.register_targets, TargetGroupArn=group, Targets=[{"Id": function}]) == denied
     aws.advance(1)
@@ -243,16 +237,10 @@ def test_register_targets_of_a_lambda_waits_for_its_invoke_permission(aws):
 
 
 def test_register_targets_is_refused_for_a_permission_of_another_target_group(aws):
-    elbv2, lam = client("elbv2"), client("lambda")
+    elbv2 = client("elbv2")
     function, group = lambda_target_group(aws)
     other = elbv2.create_target_group(Name="other", TargetType="lambda")["TargetGroups"][0]["TargetGroupArn"]
-    lam.add_permission(
-        FunctionName="fn",
-        StatementId="elb",
-        Action="lambda:InvokeFunction",
-        Principal="elasticloadbalancing.amazonaws.com",
-        SourceArn=other,
-    )
+    allow_load_balancer(other)
     aws.advance()
     code, status, _ = refusal(elbv2.register_targets, TargetGroupArn=group, Targets=[{"Id": function}])
     assert (code, status) == ("AccessDenied", 403)

@@ -79,18 +79,14 @@ class Emulator:
         # slow mode: see tools/emulator/slow.py; the transitions the server applied, as JSON lines
         self.slow = slow or None
         self.slow_record_file = self.state_dir / ("emulator-%d.slow.jsonl" % self.port)
-        if self.slow:
-            try:
-                slow_mode.durations(self.slow)
-            except slow_mode.SlowSpecError as exc:
-                raise EmulatorError(str(exc))
-        # realistic mode: see tools/emulator/realism.py
+        # realistic mode: see tools/emulator/realism.py; the requests it refused, as JSON lines
         self.realistic = realistic or None
         self.realism_record_file = self.state_dir / ("emulator-%d.realism.jsonl" % self.port)
-        if self.realistic:
+        for read, spec in ((slow_mode.durations, self.slow), (realism.settings, self.realistic)):
             try:
-                realism.settings(self.realistic)
-            except realism.RealismSpecError as exc:
+                if spec:
+                    read(spec)
+            except ValueError as exc:  # SlowSpecError, RealismSpecError: the message names the problem
                 raise EmulatorError(str(exc))
 
     def slow_record(self):
