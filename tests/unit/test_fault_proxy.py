@@ -264,3 +264,39 @@ def test_faults_follow_the_calls_not_their_interleaving():
     assert faults(shuffled) == first
     assert faults(calls, seed=8) != first
     assert {None, "throttle", "server_error"} == {fault for per_call in first.values() for fault in per_call}
+
+
+# (IAM action withheld, a call of it, AWS's error code and HTTP status for a caller without the permission)
+DENIED = [
+    (
+        "elasticloadbalancing:RegisterTargets",
+        "elbv2",
+        "register_targets",
+        dict(TargetGroupArn="arn", Targets=[]),
+        "AccessDenied",
+        403,
+    ),
+    ("ec2:AllocateAddress", "ec2", "allocate_address", dict(Domain="vpc"), "UnauthorizedOperation", 403),
+    ("s3:CreateBucket", "s3", "create_bucket", dict(Bucket="tap-denied"), "AccessDenied", 403),
+    ("lambda:ListFunctions", "lambda", "list_functions", {}, "AccessDeniedException", 403),
+    ("kms:CreateKey", "kms", "create_key", {}, "AccessDeniedException", 400),
+    ("cloudwatch:ListDashboards", "cloudwatch", "list_dashboards", {}, "AccessDenied", 403),
+]
+
+
+@pytest.mark.parametrize("action, service, operation, kwargs, code, status", DENIED)
+def test_a_withheld_action_is_denied_as_aws_denies_it(
+    emulator, tmp_path, action, service, operation, kwargs, code, status
+):
+    record = tmp_path / "calls.jsonl"
+    with FaultProxy(emulator.url, deny=[action], record=str(record)) as proxy:
+        with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+            getattr(client(proxy, service), operation)(**kwargs)
+        client(proxy, "sts").get_caller_identity()  # any other action is forwarded
+    error = excinfo.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (code, status)
+    assert "is not authorized to perform: %s because" % action in error["Error"]["Message"]
+    assert [(c["action"], c["fault"]) for c in load_calls(record)] == [
+        (action.split(":")[1], "deny"),
+        ("GetCallerIdentity", None),
+    ]

@@ -1,10 +1,13 @@
 """Start, stop and query the embedded AWS emulator (moto server with tap-infra's fidelity patches).
 
-    python -m tools.emulator start|stop|status|reset [--host 127.0.0.1] [--port 4566] [--slow SPEC]
+    python -m tools.emulator start|stop|status|reset [--host 127.0.0.1] [--port 4566] [--slow SPEC] [--realistic [SPEC]]
 
 `--slow SPEC` (start only) makes resources pass through AWS's transitional states for realistic
 durations: SPEC is a preset ("aws", "fast" = aws/60), a scaled preset ("aws*0.05") or a JSON object of
 durations (tools/emulator/slow.py). Transitions are recorded in .tap/emulator-PORT.slow.jsonl.
+`--realistic [SPEC]` (start only) answers as AWS does where first deploys fail: eventual consistency, names
+held after deletion, account limits (tools/emulator/realism.py); SPEC "aws" (the default), "aws*0.1" (windows
+scaled) or JSON; the requests it refused are recorded in .tap/emulator-PORT.realism.jsonl.
 
 The server's pid and log live in a git-ignored state directory (.tap/emulator-PORT.*). Only
 loopback addresses are accepted: the emulator has no authentication.
@@ -23,6 +26,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tools.emulator import realism
 from tools.emulator import slow as slow_mode
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -53,8 +57,20 @@ def port_in_use(host, port):
         return sock.connect_ex((host, port)) == 0
 
 
+def _json_lines(path):
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _spec_text(spec):
+    return spec if isinstance(spec, str) else json.dumps(spec)
+
+
 class Emulator:
-    def __init__(self, host=DEFAULT_HOST, port=DEFAULT_PORT, state_dir=DEFAULT_STATE_DIR, slow=None):
+    def __init__(self, host=DEFAULT_HOST, port=DEFAULT_PORT, state_dir=DEFAULT_STATE_DIR, slow=None, realistic=None):
         self.host = host
         self.port = int(port)
         self.state_dir = Path(state_dir)
@@ -63,19 +79,23 @@ class Emulator:
         # slow mode: see tools/emulator/slow.py; the transitions the server applied, as JSON lines
         self.slow = slow or None
         self.slow_record_file = self.state_dir / ("emulator-%d.slow.jsonl" % self.port)
-        if self.slow:
+        # realistic mode: see tools/emulator/realism.py; the requests it refused, as JSON lines
+        self.realistic = realistic or None
+        self.realism_record_file = self.state_dir / ("emulator-%d.realism.jsonl" % self.port)
+        for read, spec in ((slow_mode.durations, self.slow), (realism.settings, self.realistic)):
             try:
-                slow_mode.durations(self.slow)
-            except slow_mode.SlowSpecError as exc:
+                if spec:
+                    read(spec)
+            except ValueError as exc:  # SlowSpecError, RealismSpecError: the message names the problem
                 raise EmulatorError(str(exc))
 
     def slow_record(self):
         """The slow-mode record of the server (transitions and transitional states it returned)."""
-        try:
-            lines = self.slow_record_file.read_text(encoding="utf-8").splitlines()
-        except OSError:
-            return []
-        return [json.loads(line) for line in lines if line.strip()]
+        return _json_lines(self.slow_record_file)
+
+    def realism_record(self):
+        """The realistic-mode record of the server: each request refused while a window was open."""
+        return _json_lines(self.realism_record_file)
 
     @property
     def url(self):
@@ -129,16 +149,27 @@ class Emulator:
         env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         env.pop(slow_mode.ENV_VAR, None)
         env.pop(slow_mode.RECORD_ENV_VAR, None)
+        env.pop(realism.ENV_VAR, None)
+        env.pop(realism.RECORD_ENV_VAR, None)
+        if self.realistic:
+            env[realism.ENV_VAR] = _spec_text(self.realistic)
+            env[realism.RECORD_ENV_VAR] = str(self.realism_record_file)
+            self.realism_record_file.unlink(missing_ok=True)
         if self.slow:
-            env[slow_mode.ENV_VAR] = self.slow if isinstance(self.slow, str) else json.dumps(self.slow)
+            env[slow_mode.ENV_VAR] = _spec_text(self.slow)
             env[slow_mode.RECORD_ENV_VAR] = str(self.slow_record_file)
             self.slow_record_file.unlink(missing_ok=True)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         command = [sys.executable, "-m", "tools.emulator.server", "--host", self.host, "--port", str(self.port)]
         process = self.launch(command, env, timeout, "emulator")
         self.configure()
-        mode = ", slow mode %s" % (self.slow if isinstance(self.slow, str) else json.dumps(self.slow))
-        return "started at %s (pid %d, log %s%s)" % (self.url, process.pid, self.log_file, mode if self.slow else "")
+        modes = [("slow mode", self.slow), ("realistic mode", self.realistic)]
+        return "started at %s (pid %d, log %s%s)" % (
+            self.url,
+            process.pid,
+            self.log_file,
+            "".join(", %s %s" % (name, _spec_text(spec)) for name, spec in modes if spec),
+        )
 
     def launch(self, command, env, timeout, label):
         """Start the server process (pid file, log), and return it once healthy."""
@@ -214,9 +245,17 @@ def main(argv=None):
         metavar="SPEC",
         help='start in slow-AWS mode: "aws", "fast", "aws*0.05" or a JSON object of durations',
     )
+    parser.add_argument(
+        "--realistic",
+        nargs="?",
+        const="aws",
+        default=os.environ.get(realism.ENV_VAR) or None,
+        metavar="SPEC",
+        help='start in realistic mode: "aws" (default), "aws*0.1" (windows scaled) or a JSON object of settings',
+    )
     args = parser.parse_args(argv)
     try:
-        emulator = Emulator(args.host, args.port, args.state_dir, slow=args.slow)
+        emulator = Emulator(args.host, args.port, args.state_dir, slow=args.slow, realistic=args.realistic)
         print("emulator: %s" % getattr(emulator, args.action)())
     except EmulatorError as exc:
         print("emulator: error: %s" % exc, file=sys.stderr)

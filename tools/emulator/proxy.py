@@ -2,6 +2,7 @@
 
     python -m tools.emulator proxy --upstream-port P [--port Q] [--seed S] [--throttle F]
         [--server-error F] [--drop F] [--max-requests N] [--max-seconds T] [--record FILE] [--latency S]
+        [--deny elasticloadbalancing:RegisterTargets ...]
 
 Every AWS request (one signed with SigV4) is identified by service and region (the credential
 scope of its Authorization header) and by action (X-Amz-Target, the query/form `Action=`, the
@@ -38,8 +39,14 @@ With `latency` (seconds), every AWS request waits that long before the proxy fau
 round trip and service time of a call to AWS, which the emulator on loopback answers in about a millisecond.
 Requests wait in parallel (one thread per connection), as calls from parallel clients do on AWS.
 
+With `deny` (IAM actions, `<service prefix>:<Action>`), every request for one of those actions is answered as AWS
+answers a caller whose policy does not grant it, never forwarded: the deployer missing one statement. Per protocol:
+EC2 403 UnauthorizedOperation; query (ELBv2, IAM, RDS, ...) and S3 403 AccessDenied; Lambda 403, the other json
+services 400, AccessDeniedException; the message "User: <arn> is not authorized to perform: <action> because no
+identity-based policy allows the <action> action" (IAM User Guide, "Troubleshoot access denied error messages").
+
 With `record`, one JSON line per AWS request: {"t", "service" (botocore's service name), "region",
-"action", "read", "fault" (null, "throttle", "server_error" or "drop"), "status"}.
+"action", "read", "fault" (null, "throttle", "server_error", "drop" or "deny"), "status"}.
 """
 
 import argparse
@@ -234,6 +241,36 @@ def _xml_escape(text):
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+DENIED_CALLER = "arn:aws:iam::123456789012:user/tap-deployer"
+
+
+def iam_action(service, action):
+    """The IAM action of a call: the service's signing name (CloudWatch's is monitoring) and the action."""
+    model = _service_model(service)
+    prefix = "cloudwatch" if service == "cloudwatch" else (model.signing_name if model is not None else service)
+    return "%s:%s" % (prefix, action)
+
+
+def denied_response(service, protocol, action, request_id):
+    """(status, headers, body) of AWS's answer to a caller whose policy does not grant `action` (IAM form)."""
+    message = "User: %s is not authorized to perform: %s because no identity-based policy allows the %s action" % (
+        DENIED_CALLER,
+        action,
+        action,
+    )
+    if protocol == "ec2":
+        status, code, message = (
+            403,
+            "UnauthorizedOperation",
+            "You are not authorized to perform this operation. " + message,
+        )
+    elif protocol in ("query", "rest-xml") or query_compatible(service):
+        status, code = 403, "AccessDenied"
+    else:
+        status, code = (403 if protocol == "rest-json" else 400), "AccessDeniedException"
+    return error_response(service, protocol, status, code, message, request_id, sender=True)
+
+
 def fault_response(service, protocol, kind, request_id, rng_choice=0.0):
     """(status, headers, body) of an injected throttling or server error in the service's protocol."""
     sender = kind == "throttle"
@@ -251,6 +288,11 @@ def fault_response(service, protocol, kind, request_id, rng_choice=0.0):
     else:
         status, code = 503, "ServiceUnavailable"
         message = "The service is unavailable. Please try again shortly."
+    return error_response(service, protocol, status, code, message, request_id, sender)
+
+
+def error_response(service, protocol, status, code, message, request_id, sender):
+    """(status, headers, body) of an AWS error in the service's protocol."""
     headers = {"x-amzn-RequestId": request_id, "x-amz-request-id": request_id}
     if protocol == "ec2":
         body = (
@@ -329,6 +371,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if proxy.latency:
             time.sleep(proxy.latency)
         fault, choice, request_id = proxy._decide((service, region, action))
+        if iam_action(service, action) in proxy.deny:
+            fault = "deny"
         record = {
             "t": time.time(),
             "service": service,
@@ -346,7 +390,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 except OSError:
                     pass
             elif fault:
-                status, headers, payload = fault_response(service, protocol, fault, request_id, choice)
+                if fault == "deny":
+                    status, headers, payload = denied_response(
+                        service, protocol, iam_action(service, action), request_id
+                    )
+                else:
+                    status, headers, payload = fault_response(service, protocol, fault, request_id, choice)
                 record["status"] = status
                 self._respond(status, list(headers.items()), payload)
             else:
@@ -407,6 +456,7 @@ class FaultProxy:
         record=None,
         host="127.0.0.1",
         latency=0.0,
+        deny=(),
     ):
         shares = {"throttle": throttle, "server_error": server_error, "drop": drop}
         for name, share in shares.items():
@@ -427,6 +477,7 @@ class FaultProxy:
         self.max_seconds = max_seconds
         self.record_path = record
         self.latency = float(latency)
+        self.deny = frozenset(deny)
         self._seed = seed
         self._occurrences = {}
         self._lock = threading.Lock()
@@ -521,6 +572,7 @@ def main(argv=None):
     parser.add_argument("--max-seconds", type=float)
     parser.add_argument("--record")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds each AWS request waits (0)")
+    parser.add_argument("--deny", nargs="*", default=[], metavar="ACTION", help="IAM actions answered AccessDenied")
     args = parser.parse_args(argv)
     try:
         proxy = FaultProxy(
@@ -534,6 +586,7 @@ def main(argv=None):
             max_seconds=args.max_seconds,
             record=args.record,
             latency=args.latency,
+            deny=args.deny,
         )
     except (ValueError, OSError) as exc:
         print("proxy: error: %s" % exc, file=sys.stderr)

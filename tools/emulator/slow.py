@@ -51,15 +51,12 @@ class SlowSpecError(ValueError):
     """A slow-mode SPEC that cannot be read (the message names what is wrong)."""
 
 
-def _preset(name):
-    try:
-        return dict(PRESETS[name])
-    except KeyError:
-        raise SlowSpecError("unknown slow preset %r (choose from %s)" % (name, ", ".join(sorted(PRESETS))))
+def read_spec(spec, presets, label, error=SlowSpecError, unscaled=()):
+    """The settings SPEC selects from `presets` (a dict of name -> {key: number}); SPEC may also be a dict.
 
-
-def durations(spec):
-    """The durations (seconds per key of KEYS) that SPEC selects; SPEC may also be such a dict."""
+    SPEC is a preset name, a scaled preset ("aws*0.05": every key but those of `unscaled` times the factor) or
+    a JSON object overriding keys of its "preset" (default "aws"). `label` names the mode in messages.
+    """
     if isinstance(spec, dict):
         values = dict(spec)
     else:
@@ -68,31 +65,38 @@ def durations(spec):
             try:
                 values = json.loads(text)
             except ValueError as exc:
-                raise SlowSpecError("slow spec is not valid JSON: %s" % exc)
+                raise error("%s spec is not valid JSON: %s" % (label, exc))
             if not isinstance(values, dict):
-                raise SlowSpecError("slow spec JSON must be an object")
+                raise error("%s spec JSON must be an object" % label)
         else:
             name, _, factor = text.partition("*")
-            result = _preset(name.strip())
+            try:
+                result = dict(presets[name.strip()])
+            except KeyError:
+                raise error("unknown %s preset %r (choose from %s)" % (label, name, ", ".join(sorted(presets))))
             if factor:
                 try:
                     scale = float(factor)
                 except ValueError:
-                    raise SlowSpecError("slow spec factor %r is not a number" % factor)
+                    raise error("%s spec factor %r is not a number" % (label, factor))
                 if scale < 0:
-                    raise SlowSpecError("slow spec factor must not be negative")
-                result = {key: value * scale for key, value in result.items()}
+                    raise error("%s spec factor must not be negative" % label)
+                result = {key: value if key in unscaled else value * scale for key, value in result.items()}
             return result
-    base = values.pop("preset", "aws")
-    result = durations(base)
-    unknown = sorted(set(values) - set(KEYS))
+    result = read_spec(values.pop("preset", "aws"), presets, label, error, unscaled)
+    unknown = sorted(set(values) - set(result))
     if unknown:
-        raise SlowSpecError("unknown slow duration key(s) %s (known: %s)" % (", ".join(unknown), ", ".join(KEYS)))
+        raise error("unknown %s key(s) %s (known: %s)" % (label, ", ".join(unknown), ", ".join(result)))
     for key, value in values.items():
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            raise SlowSpecError("slow duration %s must be a number of seconds >= 0" % key)
-        result[key] = float(value)
+            raise error("%s %s must be a number >= 0" % (label, key))
+        result[key] = float(value) if key not in unscaled else int(value)
     return result
+
+
+def durations(spec):
+    """The durations (seconds per key of KEYS) that SPEC selects; SPEC may also be such a dict."""
+    return read_spec(spec, PRESETS, "slow")
 
 
 def critical_path(durations, regions):

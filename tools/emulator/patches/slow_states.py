@@ -25,7 +25,6 @@ when set), so a test can show that a run really met the transitional states.
 """
 
 import collections
-import functools
 import heapq
 import itertools
 import json
@@ -33,7 +32,7 @@ import os
 import threading
 import time
 
-from tools.emulator import slow
+from tools.emulator import realism, slow
 
 _PATCHED = "_tap_slow_states"
 _lock = threading.RLock()
@@ -114,12 +113,7 @@ def transition(obj, attr, transient, final, key, kind, resource, on_done=None, l
 
 
 def _wrap(cls, name, make):
-    original = getattr(cls, name)
-    if getattr(original, _PATCHED, False):
-        return
-    wrapper = functools.wraps(original)(make(original))
-    setattr(wrapper, _PATCHED, True)
-    setattr(cls, name, wrapper)
+    realism.wrap(cls, name, _PATCHED, make)
 
 
 # ------------------------------------------------------------------ RDS
