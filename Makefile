@@ -60,8 +60,11 @@ localstack-venv: .venv-localstack/bin/.installed
 demo: venv emulator-start
 	$(BIN)/ansible-playbook site.yml -e suffix=$(SUFFIX)
 
+# Three pytest workers, a test file each at a time (pytest-xdist --dist loadfile): the long files (molecule scenarios,
+# realistic mode, interrupted runs, slow-AWS mode, sanity on each core) wait on AWS-like windows and subprocesses,
+# so they overlap on 2 cores. Each worker starts its own emulators (free ports); suffixes differ per file.
 test: venv core-range localstack-venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 3 --dist loadfile
 
 # The stack's integration tests through the load balancers (playbooks/verify.yml), after make demo
 verify: venv
