@@ -28,7 +28,10 @@ import json
 import os
 import time
 
-from werkzeug.exceptions import HTTPException
+try:
+    from werkzeug.exceptions import HTTPException
+except ImportError:  # the launcher reads this module's settings where only the server's environment has werkzeug
+    HTTPException = Exception
 
 from tools.emulator import proxy, slow
 

@@ -66,14 +66,14 @@ class _SharedCache(object):
 
 
 def _class_to_patch(given, default, marker):
-    """`given`, else default(); None when botocore or boto3 is not installed, or when the class carries `marker`
-    (patched already)."""
+    """`given`, else default(); None when botocore or boto3 is not installed, or when the class itself carries
+    `marker` (patched already; a subclass of a patched class is patched on its own)."""
     if given is None:
         try:
             given = default()
         except NameError:
             return None
-    return None if getattr(given, marker, False) else given
+    return None if vars(given).get(marker, False) else given
 
 
 def share_loader_cache(loader_class=None, entries=None):

@@ -23,11 +23,17 @@ class CountingFileLoader(botocore.loaders.JSONFileLoader):
         return super().load_file(file_path)
 
 
+# botocore's own initialiser, as it is before any module of this process shares the interpreter's loaders
+PRISTINE_LOADER_INIT = botocore.loaders.Loader.__init__
+
+
 def loader_class():
-    """A Loader subclass of its own, so that the test leaves botocore's class as it was."""
+    """A Loader subclass of its own, so that the test leaves botocore's class as it was (and does not inherit the
+    sharing a module run earlier in this process installed on it)."""
 
     class Loader(botocore.loaders.Loader):
         FILE_LOADER_CLASS = CountingFileLoader
+        __init__ = PRISTINE_LOADER_INIT
 
     return Loader
 
