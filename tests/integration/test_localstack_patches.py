@@ -93,3 +93,15 @@ def test_the_default_security_group_admits_its_own_members(client):
         (rule["IpProtocol"], [pair["GroupId"] for pair in rule["UserIdGroupPairs"]])
         for rule in default["IpPermissions"]
     ] == [("-1", [default["GroupId"]])]
+
+
+def test_get_resources_lists_the_kms_keys_carrying_the_tags(client):
+    # Resource Groups Tagging API reference, GetResources: TagFilters and ResourceTypeFilters ["kms:key"]
+    kms = client("kms")
+    ours = kms.create_key(Tags=[{"TagKey": "Project", "TagValue": "tap-infra"}, {"TagKey": "Environment", "TagValue": "lsk"}])
+    kms.create_key(Tags=[{"TagKey": "Project", "TagValue": "tap-infra"}, {"TagKey": "Environment", "TagValue": "other"}])
+    found = client("resourcegroupstaggingapi").get_resources(
+        TagFilters=[{"Key": "Project", "Values": ["tap-infra"]}, {"Key": "Environment", "Values": ["lsk"]}],
+        ResourceTypeFilters=["kms:key"],
+    )["ResourceTagMappingList"]
+    assert [mapping["ResourceARN"] for mapping in found] == [ours["KeyMetadata"]["Arn"]]

@@ -17,6 +17,7 @@ MOTO_PATCH_MODULES = [
 PATCH_MODULES = [
     "ec2_vpc_dependencies",
     "cloudwatch_missing_dashboard",
+    "tagging_kms_keys",
 ]
 
 

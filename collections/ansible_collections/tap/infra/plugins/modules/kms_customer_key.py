@@ -439,6 +439,15 @@ class CustomerKeyManager(Manager):
         aliased = self.describe(self.alias)
         tagged = [found[0] for found in self.find_tagged()]
         scheduled = [metadata["KeyId"] for metadata in tagged]
+        # The key the alias names is judged by its own tags too: the tagging API is eventually consistent (a key
+        # tagged moments ago may not be listed yet), and some endpoints do not list KMS keys there at all.
+        if (
+            aliased is not None
+            and aliased["KeyId"] not in scheduled
+            and aliased["KeyState"] not in GONE_STATES
+            and self.identified_by(self.read_tags(aliased["KeyId"]))
+        ):
+            scheduled.append(aliased["KeyId"])
         self.changed = aliased is not None or bool(scheduled)
         self.diff = {
             "before": {"alias_target": aliased["KeyId"] if aliased else "", "live_key_ids": scheduled},

@@ -718,12 +718,28 @@ def test_absent_leaves_an_untagged_aliased_key_alone_with_a_warning(kms):
     warnings = []
     described(stubber, ALIAS, metadata(OTHER_ID))
     scan(stubber, (OTHER_ID, metadata(OTHER_ID), {"Project": "someone-else"}))
+    tagged(stubber, OTHER_ID, {"Project": "someone-else"})
     stubber.add_response("delete_alias", {}, {"AliasName": ALIAS})
 
     result = manager(client, state="absent", warnings=warnings).ensure_absent()
 
     assert (result["changed"], result["scheduled_key_ids"], result["key_state"]) == (True, [], "Enabled")
     assert OTHER_ID in warnings[0] and "left alone" in warnings[0]
+
+
+def test_absent_schedules_the_aliased_key_by_its_own_tags_when_the_tagging_api_does_not_list_it_yet(kms):
+    client, stubber = kms
+    warnings = []
+    described(stubber, ALIAS, metadata(KEY_ID))
+    tag_mappings(stubber, [])  # the Resource Groups Tagging API is eventually consistent: not listed yet
+    tagged(stubber, KEY_ID, TAGS)
+    stubber.add_response("delete_alias", {}, {"AliasName": ALIAS})
+    stubber.add_response("schedule_key_deletion", {"KeyId": arn(KEY_ID)}, {"KeyId": KEY_ID, "PendingWindowInDays": 7})
+
+    result = manager(client, state="absent", warnings=warnings).ensure_absent()
+
+    assert (result["changed"], result["scheduled_key_ids"], result["key_state"]) == (True, [KEY_ID], "PendingDeletion")
+    assert warnings == []
 
 
 def test_absent_in_check_mode_writes_nothing(kms):
@@ -808,6 +824,7 @@ def test_main_passes_warnings_on(kms, monkeypatch):
     client, stubber = kms
     described(stubber, ALIAS, metadata(OTHER_ID))
     scan(stubber, (OTHER_ID, metadata(OTHER_ID), {}))
+    tagged(stubber, OTHER_ID, {})
     stubber.add_response("delete_alias", {}, {"AliasName": ALIAS})
     fake = FakeModule(params(state="absent"), client)
     result = run_main(monkeypatch, fake)
