@@ -475,3 +475,23 @@ def project_deprecations(output):
     return sorted(
         {line.strip() for line in DEPRECATION_LINE.findall(output) if not any(p.search(line) for p in foreign)}
     )
+
+
+# The longest files first: `make test`'s workers (pytest-xdist, a file each) start them at once, and the short ones
+# fill in around them.
+LONG_FILES_FIRST = (
+    "test_realistic_aws.py",
+    "test_molecule.py",
+    "test_interrupted_runs.py",
+    "test_slow_aws.py",
+    "test_ansible_test_sanity.py",
+    "test_faults_and_neighbours.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.path.name
+        return LONG_FILES_FIRST.index(name) if name in LONG_FILES_FIRST else len(LONG_FILES_FIRST)
+
+    items.sort(key=rank)
