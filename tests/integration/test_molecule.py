@@ -36,6 +36,11 @@ def run_scenario(name, directory):
     env.setdefault("TAP_ACCELERATION", "on")
     env.update(ANSIBLE_NOCOLOR="1", NO_COLOR="1", PY_COLORS="0")
     with open(log_path, "w") as log:
+        # A scenario's state outlives a run that failed before destroy ("instances already created"): start clean.
+        subprocess.run(
+            [str(VENV_BIN / "molecule"), "reset", "--scenario-name", name],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=300, check=False,
+        )  # fmt: skip
         result = subprocess.run(
             [str(VENV_BIN / "molecule"), "test", "--scenario-name", name],
             cwd=REPO_ROOT,
