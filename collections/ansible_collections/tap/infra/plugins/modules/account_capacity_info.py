@@ -18,13 +18,15 @@ description:
     could not answer (the check is then skipped, not failed).
   - The region is enabled for the account (EC2 C(DescribeRegions) with C(AllRegions), its C(OptInStatus)).
   - Room for what the deployment adds beyond what it already has (resources carrying O(tags) are counted as its
-    own). Elastic IPs (EC2 C(DescribeAccountAttributes) C(vpc-max-elastic-ips) and C(DescribeAddresses)), VPCs
-    (Service Quotas C(L-F678F1CE) and C(DescribeVpcs)), NAT gateways per zone (Service Quotas C(L-FE5A380F),
-    C(DescribeNatGateways) and C(DescribeSubnets) of those), Application Load Balancers (ELBv2
-    C(DescribeAccountLimits) and C(DescribeLoadBalancers)), DB instances (Service Quotas C(L-7B6409FD) and RDS
-    C(DescribeDBInstances)).
+    own). What the account has is listed first; the limit is read only when the deployment adds some, so a re-run
+    of a deployed stack reads no limit. Elastic IPs (C(DescribeAddresses), then EC2 C(DescribeAccountAttributes)
+    C(vpc-max-elastic-ips)), VPCs (C(DescribeVpcs), then Service Quotas C(L-F678F1CE)), NAT gateways per zone
+    (C(DescribeNatGateways), then C(DescribeSubnets) of those and Service Quotas C(L-FE5A380F), unless the
+    deployment already has one in every zone), Application Load Balancers (C(DescribeLoadBalancers), then ELBv2
+    C(DescribeAccountLimits)), DB instances (RDS C(DescribeDBInstances), then Service Quotas C(L-7B6409FD)).
   - The DB engine version is offered for the instance class in the region (RDS
-    C(DescribeOrderableDBInstanceOptions) filtered by engine, version and class, one page).
+    C(DescribeOrderableDBInstanceOptions) filtered by engine, version and class, one page); not read when the
+    deployment's DB instance already runs that version on that class.
 author:
   - tap-infra maintainers (@tap-infra)
 options:
@@ -106,7 +108,10 @@ notes:
   type: list
   elements: str
 room:
-  description: Per resource kind, what the account has, its own, and the maximum.
+  description:
+    - Per resource kind (NAT gateways per zone, V(nat_gateways:<zone>)), what the account has, its own, and the
+      maximum; the maximum is null when the deployment adds none of the kind (the limit is not read).
+    - V(nat_gateways) (no zone) when the deployment already has its gateways in every zone.
   returned: always
   type: dict
   sample: {"elastic_ips": {"used": 3, "own": 0, "max": 5}}
@@ -165,6 +170,7 @@ class CapacityChecks:
         self.problems = []
         self.notes = []
         self.room = {}
+        self.db_instance = None  # the deployment's DB instance, when the DB instance check found it
 
     def call(self, service, operation, what, **params):
         try:
@@ -191,16 +197,20 @@ class CapacityChecks:
             own += all(tags.get(key) == value for key, value in self.tags.items())
         return own
 
-    def _need(self, kind, items, own, limit, wanted):
+    def _need(self, kind, items, own, read_limit, wanted):
         """A problem when `items` (what the account has, `own` of them the deployment's) plus what the deployment
-        still adds exceed limit = (maximum, fix)."""
+        still adds exceed the limit; `read_limit()` gives (maximum, fix) and is called only when the deployment
+        adds some (a re-run of a deployed stack reads no limit)."""
         base, _sep, zone = kind.partition(":")
         label = KINDS[base][0] + (" of zone %s" % zone if zone else "")
-        maximum, fix = limit
         used = len(items)
-        self.room[kind] = {"used": used, "own": own, "max": maximum}
         adds = max(0, wanted - own)
-        if adds and used + adds > maximum:
+        self.room[kind] = {"used": used, "own": own, "max": None}
+        if not adds:
+            return
+        maximum, fix = read_limit()
+        self.room[kind]["max"] = maximum
+        if used + adds > maximum:
             self.problems.append(
                 "%s in %s: the account uses %d of %d and this deploy adds %d: %s"
                 % (label, self.region, used, maximum, adds, fix)
@@ -226,50 +236,74 @@ class CapacityChecks:
 
     def elastic_ips(self, wanted):
         what = KINDS["elastic_ips"][1]
-        attribute = self.call("ec2", "describe_account_attributes", what, AttributeNames=["vpc-max-elastic-ips"])
-        maximum = int(attribute["AccountAttributes"][0]["AttributeValues"][0]["AttributeValue"])
         addresses = self.call("ec2", "describe_addresses", what)["Addresses"]
-        limit = (maximum, "release unused addresses or raise the quota L-0263D0A3 (EC2-VPC Elastic IPs)")
+
+        def limit():
+            attribute = self.call("ec2", "describe_account_attributes", what, AttributeNames=["vpc-max-elastic-ips"])
+            maximum = int(attribute["AccountAttributes"][0]["AttributeValues"][0]["AttributeValue"])
+            return maximum, "release unused addresses or raise the quota L-0263D0A3 (EC2-VPC Elastic IPs)"
+
         self._need("elastic_ips", addresses, self._own(addresses), limit, wanted)
 
     def vpcs(self, wanted):
-        limit = self.quota("vpcs")
         vpcs = self.call("ec2", "describe_vpcs", KINDS["vpcs"][1], MaxResults=1000)["Vpcs"]
-        self._need("vpcs", vpcs, self._own(vpcs), limit, wanted)
+        self._need("vpcs", vpcs, self._own(vpcs), lambda: self.quota("vpcs"), wanted)
 
     def nat_gateways(self, wanted, zones):
         what = KINDS["nat_gateways"][1]
-        limit = self.quota("nat_gateways")
         live = [{"Name": "state", "Values": LIVE_NAT_STATES}]
         nats = self.call("ec2", "describe_nat_gateways", what, Filter=live, MaxResults=1000)["NatGateways"]
+        own = self._own(nats)
+        if zones and own >= wanted * len(zones):
+            # The deployment already has its gateways (one per zone): it adds none, so neither the zones of
+            # the account's gateways nor the quota are read.
+            self.room["nat_gateways"] = {"used": len(nats), "own": own, "max": None}
+            return
         subnet_ids = sorted({nat["SubnetId"] for nat in nats})
         subnets = self.call("ec2", "describe_subnets", what, SubnetIds=subnet_ids)["Subnets"] if subnet_ids else []
         zone_of = {subnet["SubnetId"]: subnet["AvailabilityZone"] for subnet in subnets}
+        quota = []  # read once, for the first zone that needs one
+
+        def limit():
+            if not quota:
+                quota.append(self.quota("nat_gateways"))
+            return quota[0]
+
         for zone in zones:
             in_zone = [nat for nat in nats if zone_of.get(nat["SubnetId"]) == zone]
             self._need("nat_gateways:" + zone, in_zone, self._own(in_zone), limit, wanted)
 
     def load_balancers(self, wanted):
         what = KINDS["load_balancers"][1]
-        limits = self.call("elbv2", "describe_account_limits", what)["Limits"]
-        maximum = int(next(limit["Max"] for limit in limits if limit["Name"] == "application-load-balancers"))
         listed = self.call("elbv2", "describe_load_balancers", what, PageSize=400)["LoadBalancers"]
         balancers = [balancer for balancer in listed if balancer.get("Type", "application") == "application"]
         # Tags of load balancers need another call per 20 of them: the deployment's own is found by its name.
         own = len([b for b in balancers if b["LoadBalancerName"] == self.names.get("load_balancer")])
-        limit = (maximum, "delete unused load balancers or raise the quota L-53DA6B97 (Application Load Balancers)")
+
+        def limit():
+            limits = self.call("elbv2", "describe_account_limits", what)["Limits"]
+            maximum = int(next(limit["Max"] for limit in limits if limit["Name"] == "application-load-balancers"))
+            return maximum, "delete unused load balancers or raise the quota L-53DA6B97 (Application Load Balancers)"
+
         self._need("load_balancers", balancers, own, limit, wanted)
 
     def db_instances(self, wanted):
         # RDS DescribeAccountAttributes also gives usage and maximum, but emulators do not answer it (moto: 500,
         # retried to the last attempt); Service Quotas answers "not found" at once where it does not know RDS.
-        limit = self.quota("db_instances")
         instances = self.call("rds", "describe_db_instances", KINDS["db_instances"][1], MaxRecords=100)["DBInstances"]
-        own = len([i for i in instances if i["DBInstanceIdentifier"] == self.names.get("db_instance")])
-        self._need("db_instances", instances, own, limit, wanted)
+        ours = [i for i in instances if i["DBInstanceIdentifier"] == self.names.get("db_instance")]
+        self.db_instance = ours[0] if ours else None
+        self._need("db_instances", instances, len(ours), lambda: self.quota("db_instances"), wanted)
 
     def db_offer(self, engine, version, instance_class):
         what = "The DB engine offer check"
+        current = self.db_instance or {}
+        if (current.get("Engine"), current.get("EngineVersion"), current.get("DBInstanceClass")) == (
+            engine,
+            version,
+            instance_class,
+        ):
+            return  # the deployment's instance already runs it
         offered = self.call(
             "rds",
             "describe_orderable_db_instance_options",

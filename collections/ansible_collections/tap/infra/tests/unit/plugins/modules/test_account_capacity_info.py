@@ -68,6 +68,9 @@ def test_a_region_not_enabled_is_one_problem_and_nothing_else_is_read():
 
 def test_elastic_ips_full_names_the_figures_and_the_fix_and_counts_our_own_as_there():
     clients = Clients()
+    addresses = [{"AllocationId": "eipalloc-%d" % n, "PublicIp": "198.51.100.%d" % n} for n in range(3)]
+    addresses.append({"AllocationId": "eipalloc-9", "PublicIp": "198.51.100.9", "Tags": OUR_TAGS})
+    clients.answer("ec2", "describe_addresses", {"Addresses": addresses})
     attribute = {"AttributeName": "vpc-max-elastic-ips", "AttributeValues": [{"AttributeValue": "5"}]}
     clients.answer(
         "ec2",
@@ -75,9 +78,6 @@ def test_elastic_ips_full_names_the_figures_and_the_fix_and_counts_our_own_as_th
         {"AccountAttributes": [attribute]},
         {"AttributeNames": ["vpc-max-elastic-ips"]},
     )
-    addresses = [{"AllocationId": "eipalloc-%d" % n, "PublicIp": "198.51.100.%d" % n} for n in range(3)]
-    addresses.append({"AllocationId": "eipalloc-9", "PublicIp": "198.51.100.9", "Tags": OUR_TAGS})
-    clients.answer("ec2", "describe_addresses", {"Addresses": addresses})
     checks = clients.run(adds={"elastic_ips": 3})
     # 4 used, 1 of them ours: the deploy adds 2, 6 > 5.
     assert checks.problems == [
@@ -87,16 +87,13 @@ def test_elastic_ips_full_names_the_figures_and_the_fix_and_counts_our_own_as_th
     assert checks.room["elastic_ips"] == {"used": 4, "own": 1, "max": 5}
 
 
-def test_a_redeploy_adds_nothing_so_a_full_account_is_no_problem():
+def test_a_redeploy_adds_nothing_so_a_full_account_is_no_problem_and_no_quota_is_read():
+    # The Stubber refuses any call not queued: GetServiceQuota is not made.
     clients = Clients("service-quotas")
-    quota = {"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE", "Value": 5.0}
-    clients.answer(
-        "service-quotas", "get_service_quota", {"Quota": quota}, {"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE"}
-    )
     vpcs = [{"VpcId": "vpc-%d" % n} for n in range(4)] + [{"VpcId": "vpc-9", "Tags": OUR_TAGS}]
     clients.answer("ec2", "describe_vpcs", {"Vpcs": vpcs}, {"MaxResults": 1000})
     checks = clients.run(adds={"vpcs": 1})
-    assert checks.problems == [] and checks.room["vpcs"] == {"used": 5, "own": 1, "max": 5}
+    assert checks.problems == [] and checks.room["vpcs"] == {"used": 5, "own": 1, "max": None}
 
 
 def test_a_check_the_endpoint_does_not_answer_is_a_note_and_the_next_check_runs():
@@ -106,9 +103,7 @@ def test_a_check_the_endpoint_does_not_answer_is_a_note_and_the_next_check_runs(
         "NoSuchResourceException",
         "The request failed because the specified service does not exist.",
     )
-    clients.answer(
-        "elbv2", "describe_account_limits", {"Limits": [{"Name": "application-load-balancers", "Max": "50"}]}
-    )
+    clients.answer("ec2", "describe_vpcs", {"Vpcs": [{"VpcId": "vpc-1"}]}, {"MaxResults": 1000})
     ours = {"LoadBalancerName": "tap-prod-us-east-1-alb", "Type": "application"}
     clients.answer("elbv2", "describe_load_balancers", {"LoadBalancers": [ours]}, {"PageSize": 400})
     checks = clients.run({"load_balancer": "tap-prod-us-east-1-alb"}, adds={"vpcs": 1, "load_balancers": 1})
@@ -116,7 +111,7 @@ def test_a_check_the_endpoint_does_not_answer_is_a_note_and_the_next_check_runs(
     assert checks.notes == [
         "The VPC check in us-east-1 skipped: the endpoint did not answer GetServiceQuota (NoSuchResourceException)"
     ]
-    assert checks.room["load_balancers"] == {"used": 1, "own": 1, "max": 50}
+    assert checks.room["load_balancers"] == {"used": 1, "own": 1, "max": None}
 
 
 def test_an_engine_version_not_offered_for_the_class_names_the_fix():
@@ -174,7 +169,7 @@ def test_nat_gateways_are_counted_per_zone_of_their_subnet():
     ]
     assert checks.room == {
         "nat_gateways:us-east-1b": {"used": 5, "own": 0, "max": 5},
-        "nat_gateways:us-east-1c": {"used": 1, "own": 1, "max": 5},
+        "nat_gateways:us-east-1c": {"used": 1, "own": 1, "max": None},
     }
 
 
@@ -214,17 +209,15 @@ def test_db_instances_full_names_the_quota_and_ours_is_found_by_its_identifier()
         "L-7B6409FD (DB instances) for us-east-1"
     ]
     clients.answer_region([{"RegionName": "us-east-1", "OptInStatus": "opted-in"}])
-    clients.answer("service-quotas", "get_service_quota", {"Quota": quota}, expected)
     ours = instances[:39] + [db_instance("tap-prod-us-east-1-db")]
     clients.answer("rds", "describe_db_instances", {"DBInstances": ours}, {"MaxRecords": 100})
     redeploy = clients.run({"db_instance": "tap-prod-us-east-1-db"}, adds={"db_instances": 1})
-    assert redeploy.problems == [] and redeploy.room["db_instances"] == {"used": 40, "own": 1, "max": 40}
+    assert redeploy.problems == [] and redeploy.room["db_instances"] == {"used": 40, "own": 1, "max": None}
 
 
 def test_load_balancers_other_than_application_ones_are_not_counted():
     clients = Clients("elbv2")
     limits = [{"Name": "network-load-balancers", "Max": "50"}, {"Name": "application-load-balancers", "Max": "2"}]
-    clients.answer("elbv2", "describe_account_limits", {"Limits": limits})
     listed = [
         {"LoadBalancerName": "a", "Type": "application"},
         {"LoadBalancerName": "b", "Type": "application"},
@@ -232,6 +225,7 @@ def test_load_balancers_other_than_application_ones_are_not_counted():
         {"LoadBalancerName": "g", "Type": "gateway"},
     ]
     clients.answer("elbv2", "describe_load_balancers", {"LoadBalancers": listed}, {"PageSize": 400})
+    clients.answer("elbv2", "describe_account_limits", {"Limits": limits})
     checks = clients.run({"load_balancer": "tap-prod-us-east-1-alb"}, adds={"load_balancers": 1})
     assert checks.problems == [
         "Application Load Balancers in us-east-1: the account uses 2 of 2 and this deploy adds 1: delete unused load "
@@ -289,7 +283,7 @@ def test_an_answer_that_is_not_aws_s_skips_each_check_with_a_note():
     assert checks.problems == [] and checks.room == {}
     assert checks.notes == [
         "The region check in us-east-1 skipped: the endpoint's answer to describe_regions is not AWS's",
-        "The Elastic IP check in us-east-1 skipped: the endpoint's answer to describe_account_attributes is not AWS's",
+        "The Elastic IP check in us-east-1 skipped: the endpoint's answer to describe_addresses is not AWS's",
     ]
     assert endpoint.sent == 2
 
@@ -313,6 +307,11 @@ run_main = partial(utils.run_main, account_capacity_info)
 
 def test_main_returns_problems_notes_and_room_and_makes_one_client_per_service(monkeypatch):
     clients = Clients()
+    # Tagged as the deployment's, but the module was given no tags: every address counts as another's.
+    addresses = [
+        {"AllocationId": "eipalloc-%d" % n, "PublicIp": "198.51.100.%d" % n, "Tags": OUR_TAGS} for n in range(4)
+    ]
+    clients.answer("ec2", "describe_addresses", {"Addresses": addresses})
     attribute = {"AttributeName": "vpc-max-elastic-ips", "AttributeValues": [{"AttributeValue": "5"}]}
     clients.answer(
         "ec2",
@@ -320,11 +319,6 @@ def test_main_returns_problems_notes_and_room_and_makes_one_client_per_service(m
         {"AccountAttributes": [attribute]},
         {"AttributeNames": ["vpc-max-elastic-ips"]},
     )
-    # Tagged as the deployment's, but the module was given no tags: every address counts as another's.
-    addresses = [
-        {"AllocationId": "eipalloc-%d" % n, "PublicIp": "198.51.100.%d" % n, "Tags": OUR_TAGS} for n in range(4)
-    ]
-    clients.answer("ec2", "describe_addresses", {"Addresses": addresses})
     fake = FakeModule(params(adds={"elastic_ips": 2}), clients.raw)
     result = run_main(monkeypatch, fake)
     clients.stubs["ec2"].assert_no_pending_responses()
@@ -346,9 +340,56 @@ def test_main_fails_on_an_error_that_is_not_a_missing_api(monkeypatch):
     clients.stubs["service-quotas"].add_client_error(
         "get_service_quota", "ServiceException", "Something went wrong on our end.", http_status_code=500
     )
+    clients.answer("ec2", "describe_vpcs", {"Vpcs": []}, {"MaxResults": 1000})
     fake = FakeModule(params(adds={"vpcs": 1}), clients.raw)
     result = run_main(monkeypatch, fake)
     assert result["failed"] is True
     assert result["msg"].startswith(
         "Failed to read the account's capacity in us-east-1: An error occurred (ServiceException)"
     )
+
+
+def test_the_deployment_s_own_gateways_in_every_zone_need_no_subnet_and_no_quota():
+    # The Stubber refuses any call not queued: neither DescribeSubnets nor GetServiceQuota is made.
+    clients = Clients("service-quotas")
+    nats = [
+        {"NatGatewayId": "nat-%017d" % n, "SubnetId": "subnet-%d" % n, "State": "available", "Tags": OUR_TAGS}
+        for n in range(2)
+    ] + [{"NatGatewayId": "nat-%017d" % 9, "SubnetId": "subnet-9", "State": "available"}]
+    live = [{"Name": "state", "Values": ["pending", "available"]}]
+    clients.answer("ec2", "describe_nat_gateways", {"NatGateways": nats}, {"Filter": live, "MaxResults": 1000})
+    checks = clients.run(adds={"nat_gateways_per_zone": 1})
+    assert checks.problems == []
+    assert checks.room == {"nat_gateways": {"used": 3, "own": 2, "max": None}}
+
+
+def test_the_offer_is_not_read_when_the_deployment_s_instance_runs_that_version_on_that_class():
+    # The Stubber refuses any call not queued: DescribeOrderableDBInstanceOptions is not made.
+    clients = Clients("rds")
+    ours = dict(db_instance("tap-prod-us-east-1-db"), EngineVersion="17.7")
+    clients.answer("rds", "describe_db_instances", {"DBInstances": [ours]}, {"MaxRecords": 100})
+    checks = clients.run(
+        {"db_instance": "tap-prod-us-east-1-db"},
+        adds={"db_instances": 1},
+        db_engine="postgres",
+        db_engine_version="17.7",
+        db_instance_class="db.t3.micro",
+    )
+    assert checks.problems == [] and checks.notes == []
+
+
+def test_the_offer_is_read_for_a_version_the_deployment_s_instance_does_not_run_yet():
+    clients = Clients("rds")
+    ours = dict(db_instance("tap-prod-us-east-1-db"), EngineVersion="16.4")
+    clients.answer("rds", "describe_db_instances", {"DBInstances": [ours]}, {"MaxRecords": 100})
+    asked = {"Engine": "postgres", "EngineVersion": "17.7", "DBInstanceClass": "db.t3.micro", "MaxRecords": 20}
+    offer = {"Engine": "postgres", "EngineVersion": "17.7", "DBInstanceClass": "db.t3.micro"}
+    clients.answer("rds", "describe_orderable_db_instance_options", {"OrderableDBInstanceOptions": [offer]}, asked)
+    checks = clients.run(
+        {"db_instance": "tap-prod-us-east-1-db"},
+        adds={"db_instances": 1},
+        db_engine="postgres",
+        db_engine_version="17.7",
+        db_instance_class="db.t3.micro",
+    )
+    assert checks.problems == []
