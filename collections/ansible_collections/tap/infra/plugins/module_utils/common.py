@@ -124,6 +124,18 @@ def converge_state(module, manager, failure, *identity, **settings):
         converge(module, lambda: manager.ensure_absent(*identity), failure, manager)
 
 
+def converge_named(manager_class, service, what, name_option, **settings):
+    """main() of a module converging one resource found by its name: the options name (`name_option`), state and
+    `settings` ({option: spec}, each required with state=present and passed to manager.ensure_present by its name);
+    `what` names the resource in a failure."""
+    argument_spec = dict(settings, name=name_option, state=STATE_OPTION)
+    module = aws_module(argument_spec, required_if=[("state", "present", sorted(settings))])
+    manager = new_manager(module, manager_class, service)
+    name = module.params["name"]
+    failure = "%s %s could not be converged" % (what, name)
+    converge_state(module, manager, failure, name, **{option: module.params[option] for option in settings})
+
+
 def updated_tags(tags, to_set, to_unset):
     """The tags once the changes compare_aws_tags found are made."""
     result = {k: v for k, v in tags.items() if k not in to_unset}

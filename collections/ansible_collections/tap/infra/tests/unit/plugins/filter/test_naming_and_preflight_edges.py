@@ -44,7 +44,7 @@ def test_an_input_that_cannot_be_resolved_is_named(monkeypatch):
     def unresolvable(value):
         raise ValueError("undefined variable")
 
-    monkeypatch.setattr(preflight, "_plain", unresolvable)
+    monkeypatch.setattr(preflight, "rebuilt", unresolvable)
     specs = {"vpc": {"argument_specs": {"main": {"options": {"vpc_az_count": {"type": "int"}}}}}}
     problems = preflight.role_input_problems(specs, {"vpc_az_count": "{{ nope }}", "other": 1})
     assert problems == [
