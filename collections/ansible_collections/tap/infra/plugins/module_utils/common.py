@@ -114,6 +114,9 @@ def list_of_dicts(options, **more):
 # The state option of every module that converges a resource to present or absent.
 STATE_OPTION = dict(type="str", default="present", choices=["present", "absent"])
 
+# The tags and purge_tags options as amazon.aws's doc fragment amazon.aws.tags documents them.
+TAG_OPTIONS = dict(tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True))
+
 
 def converge_state(module, manager, failure, *identity, **settings):
     """converge() with manager.ensure_present(*identity, **settings) or manager.ensure_absent(*identity), as the

@@ -286,6 +286,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as GlobalTableError
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import TAG_OPTIONS
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_client
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
@@ -763,8 +764,7 @@ def main():
         ),
         deletion_protection=dict(type="bool"),
         replica_regions=dict(type="list", elements="str"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
+        **TAG_OPTIONS,
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
     )
