@@ -2,7 +2,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """values.rebuilt: nested values as plain dicts and lists (preflight's inputs, DynamoDB items)."""
 
-from collections import OrderedDict
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -10,10 +9,10 @@ from ansible_collections.tap.infra.plugins.module_utils.values import rebuilt
 
 
 def test_every_mapping_and_sequence_becomes_a_plain_dict_or_list_at_any_depth():
-    value = MappingProxyType({"a": (1, OrderedDict(b=[2, (3,)])), "c": "text"})
+    value = MappingProxyType({"a": (1, MappingProxyType({"b": [2, (3,)]})), "c": "text"})
     plain = rebuilt(value)
-    assert plain == {"a": [1, {"b": [2, [3]]}], "c": "text"}
-    assert type(plain) is dict and type(plain["a"]) is list and type(plain["a"][1]) is dict
+    assert plain == {"a": [1, {"b": [2, [3]]}], "c": "text"}  # a tuple is not equal to a list
+    assert isinstance(plain, dict) and isinstance(plain["a"][1], dict)  # a mapping proxy is not a dict
 
 
 def test_leaf_replaces_every_other_value_and_strings_are_not_sequences():
