@@ -4,7 +4,13 @@ Zones as DescribeAvailabilityZones returns them through amazon.aws.aws_az_info (
 of names to IDs is per account (https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html).
 """
 
+from pathlib import Path
+
+from ansible_collections.tap.infra.plugins.filter.preflight import preflight_problems
+from ansible_collections.tap.infra.plugins.filter.zones import FilterModule
 from ansible_collections.tap.infra.plugins.filter.zones import zone_choice
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def zone(zone_id, name, state="available"):
@@ -63,3 +69,16 @@ def test_only_two_or_three_zones():
     assert zone_choice(US_EAST_1, None, 4, "east")["problems"] == [
         "vpc_az_count of site east is 4: the subnets span 2 or 3 zones"
     ]
+
+
+def test_a_malformed_cidr_is_no_zone_problem_since_preflight_names_it():
+    choice = zone_choice(US_EAST_1, ["use1-az4", "use1-az1"], 2, "east", cidr="banana")
+    assert choice == {"zone_ids": ["use1-az4", "use1-az1"], "names": ["us-east-1d", "us-east-1b"], "problems": []}
+    sites = [{"host": "east", "aws_region": "us-east-1", "region_role": "primary", "vpc_cidr": "banana"}]
+    named = [problem for problem in preflight_problems(sites, "prod") if "banana" in problem]
+    assert len(named) == 1 and named[0].startswith("vpc_cidr 'banana' of site east is not a valid IPv4 network CIDR")
+
+
+def test_the_filter_is_the_one_the_preflight_play_calls():
+    assert FilterModule().filters() == {"zone_choice": zone_choice}
+    assert "tap.infra.zone_choice(" in (REPO_ROOT / "playbooks" / "preflight.yml").read_text()

@@ -34,3 +34,37 @@ options:
     default: present
     type: str
 """
+
+    # The table option of the modules that read or write items of a DynamoDB table (module_utils/dynamodb.py
+    # TABLE_OPTION).
+    DYNAMODB_TABLE = r"""
+options:
+  table:
+    description: The name (or ARN) of the table.
+    required: true
+    type: str
+"""
+
+    # The options of a module converging a list of resources of one VPC (module_utils/ec2.py vpc_list_module); the
+    # module documents the list itself.
+    VPC_LIST = r"""
+options:
+  vpc_id:
+    description:
+      - The VPC the listed resources belong to.
+    type: str
+    required: true
+  purge_tags:
+    description:
+      - Remove the tags of a listed resource that are not in its C(tags), except the tags the module sets itself.
+        Tags whose key begins with V(aws:) are never changed.
+      - Has no effect on a resource whose C(tags) is not set.
+    type: bool
+    default: true
+  state:
+    description:
+      - V(present) creates and updates the listed resources; V(absent) deletes those of them that exist.
+    choices: ['present', 'absent']
+    default: present
+    type: str
+"""

@@ -49,27 +49,35 @@ from ansible.errors import AnsibleFilterError
 
 PROJECT = "tap"
 
-# The rules of load balancer and target group names, and of KMS aliases.
-_ELB = (32, r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", "at most 32 letters, digits, hyphens; no hyphen at either end")
-_KMS_ALIAS = (256, r"^alias/[a-zA-Z0-9/_-]+$", "alias/ followed by letters, digits, / _ -")
-# AWS naming rules for each kind of name: (maximum length, regular expression, rule in words).
+# The characters AWS allows in each kind of name: (regular expression, the rule in words).
+_ANY = (r"^.+$", "any characters")
+_BUCKET = (r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$", "3-63 lowercase letters, digits, dots, hyphens")
+_KMS_ALIAS = (r"^alias/[a-zA-Z0-9/_-]+$", "alias/ followed by letters, digits, / _ -")
+_DB_INSTANCE = (r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$", "lowercase letters, digits, hyphens; letter first, no '--'")
+_DB_SUBNET_GROUP = (r"^[a-z][a-z0-9 ._-]*$", "lowercase letters, digits, spaces, . _ -; letter first")
+_SECRET = (r"^[a-zA-Z0-9/_+=.@-]+$", "letters, digits, / _ + = . @ -")
+_TABLE = (r"^[a-zA-Z0-9_.-]{3,255}$", "3-255 letters, digits, _ . -")
+_IAM = (r"^[\w+=,.@-]+$", "letters, digits, + = , . @ _ -")
+_WORD = (r"^[a-zA-Z0-9_-]+$", "letters, digits, _ -")
+_ELB = (r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", "letters, digits, hyphens; no hyphen at either end")
+# AWS naming rules for each kind of name: (maximum length, allowed characters).
 NAME_RULES = {
-    "vpc": (255, r"^.+$", "at most 255 characters"),
-    "bucket": (63, r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$", "3-63 lowercase letters, digits, dots, hyphens"),
-    "kms_alias": _KMS_ALIAS,
-    "db_kms_alias": _KMS_ALIAS,
-    "db_instance": (63, r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$", "letter first, no '--', at most 63"),
-    "db_subnet_group": (255, r"^[a-z][a-z0-9 ._-]*$", "at most 255 characters"),
-    "db_secret": (512, r"^[a-zA-Z0-9/_+=.@-]+$", "at most 512 characters"),
-    "table": (255, r"^[a-zA-Z0-9_.-]{3,255}$", "3-255 letters, digits, _ . -"),
-    "table_kms_alias": _KMS_ALIAS,
-    "lambda_role": (64, r"^[\w+=,.@-]+$", "at most 64 characters"),
-    "lambda_policy": (128, r"^[\w+=,.@-]+$", "at most 128 characters"),
-    "function": (64, r"^[a-zA-Z0-9_-]+$", "at most 64 letters, digits, _ -"),
-    "alb": _ELB,
-    "target_group": _ELB,
-    "dashboard": (255, r"^[a-zA-Z0-9_-]+$", "letters, digits, _ -"),
-    "alarm_topic": (256, r"^[a-zA-Z0-9_-]+$", "letters, digits, _ -"),
+    "vpc": (255, _ANY),
+    "bucket": (63, _BUCKET),
+    "kms_alias": (256, _KMS_ALIAS),
+    "db_kms_alias": (256, _KMS_ALIAS),
+    "db_instance": (63, _DB_INSTANCE),
+    "db_subnet_group": (255, _DB_SUBNET_GROUP),
+    "db_secret": (512, _SECRET),
+    "table": (255, _TABLE),
+    "table_kms_alias": (256, _KMS_ALIAS),
+    "lambda_role": (64, _IAM),
+    "lambda_policy": (128, _IAM),
+    "function": (64, _WORD),
+    "alb": (32, _ELB),
+    "target_group": (32, _ELB),
+    "dashboard": (255, _WORD),
+    "alarm_topic": (256, _WORD),
 }
 
 
@@ -113,7 +121,7 @@ def resource_names(suffix, site, account_id=""):
 def name_violations(names):
     """Messages for every derived name that breaks its AWS naming rule (empty when all fit)."""
     problems = []
-    for kind, (limit, pattern, rule) in sorted(NAME_RULES.items()):
+    for kind, (limit, (pattern, rule)) in sorted(NAME_RULES.items()):
         name = names.get(kind)
         if name is None:
             continue

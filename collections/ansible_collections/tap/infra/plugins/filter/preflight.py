@@ -68,7 +68,6 @@ _value:
 
 import ipaddress
 import re
-from collections.abc import Mapping
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -79,6 +78,7 @@ except ImportError:
     botocore = None
 
 from ansible_collections.tap.infra.plugins.filter.naming import name_violations, resource_names
+from ansible_collections.tap.infra.plugins.module_utils.values import rebuilt
 
 SUFFIX_RULE = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$")
 SITE_RULE = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$")
@@ -207,16 +207,6 @@ def preflight_problems(sites, suffix, allow_shared_region=False):
     return sorted(set(problems), key=problems.index)
 
 
-def _plain(value):
-    """The value as plain dicts and lists: the validator deep-copies what it checks, and a deep copy of
-    Ansible's lazily templated containers (they hold their templating context) costs far more."""
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
 def _input_spec(option):
     """An option's spec for checking a value the run gives: what may be omitted is not required, and
     defaults (applied by the role itself) are not checked here."""
@@ -317,7 +307,9 @@ def _spec_problems(document, values, where):
             if name not in values:
                 continue
             try:
-                value = _plain(values[name])
+                # Plain dicts and lists: the validator deep-copies what it checks, and a deep copy of Ansible's lazily
+                # templated containers (they hold their templating context) costs far more.
+                value = rebuilt(values[name])
             except Exception as exc:  # pylint: disable=broad-except  # a template the run cannot resolve
                 problems.append("input %s %s cannot be resolved: %s" % (name, where, exc))
                 continue

@@ -114,6 +114,9 @@ def list_of_dicts(options, **more):
 # The state option of every module that converges a resource to present or absent.
 STATE_OPTION = dict(type="str", default="present", choices=["present", "absent"])
 
+# The tags and purge_tags options as amazon.aws's doc fragment amazon.aws.tags documents them.
+TAG_OPTIONS = dict(tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True))
+
 
 def converge_state(module, manager, failure, *identity, **settings):
     """converge() with manager.ensure_present(*identity, **settings) or manager.ensure_absent(*identity), as the
@@ -122,6 +125,18 @@ def converge_state(module, manager, failure, *identity, **settings):
         converge(module, lambda: manager.ensure_present(*identity, **settings), failure, manager)
     else:
         converge(module, lambda: manager.ensure_absent(*identity), failure, manager)
+
+
+def converge_named(manager_class, service, what, name_option, **settings):
+    """main() of a module converging one resource found by its name: the options name (`name_option`), state and
+    `settings` ({option: spec}, each required with state=present and passed to manager.ensure_present by its name);
+    `what` names the resource in a failure."""
+    argument_spec = dict(settings, name=name_option, state=STATE_OPTION)
+    module = aws_module(argument_spec, required_if=[("state", "present", sorted(settings))])
+    manager = new_manager(module, manager_class, service)
+    name = module.params["name"]
+    failure = "%s %s could not be converged" % (what, name)
+    converge_state(module, manager, failure, name, **{option: module.params[option] for option in settings})
 
 
 def updated_tags(tags, to_set, to_unset):

@@ -17,33 +17,28 @@ try:
 except ImportError:
     pass  # protected by AnsibleAWSModule
 
+from ansible_collections.tap.infra.plugins.module_utils.values import rebuilt
 
-def _to_decimal(value):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, dict):
-        return {k: _to_decimal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_to_decimal(v) for v in value]
-    return value
+# The table option of the modules that read or write items (doc fragment tap.infra.aws_module.dynamodb_table).
+TABLE_OPTION = dict(type="str", required=True)
 
 
-def _from_decimal(value):
+def _float_to_decimal(value):
+    """DynamoDB numbers are Decimals: a float goes through its shortest text (0.1 stays 0.1)."""
+    return Decimal(str(value)) if isinstance(value, float) else value
+
+
+def _decimal_to_number(value):
+    """A Decimal as an int when it is whole, else a float; any other value unchanged."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _from_decimal(v) for k, v in value.items()}
-    if isinstance(value, (list, set)):
-        return [_from_decimal(v) for v in value]
     return value
 
 
 def to_dynamodb(values):
     """{name: plain value} -> {name: DynamoDB attribute value}."""
     serializer = TypeSerializer()
-    return {name: serializer.serialize(_to_decimal(value)) for name, value in values.items()}
+    return {name: serializer.serialize(rebuilt(value, _float_to_decimal)) for name, value in values.items()}
 
 
 def from_dynamodb(item):
@@ -51,4 +46,6 @@ def from_dynamodb(item):
     if item is None:
         return None
     deserializer = TypeDeserializer()
-    return {name: _from_decimal(deserializer.deserialize(value)) for name, value in item.items()}
+    # A string, number or binary set (SS, NS, BS) comes back as a list.
+    values = {name: deserializer.deserialize(value) for name, value in item.items()}
+    return rebuilt(values, _decimal_to_number, (list, set))

@@ -104,7 +104,7 @@ def normalise_cidr(cidr):
 
 def vpc_list_module(key, options, **more_options):
     """The AnsibleAWSModule of a module converging a list of `key` (each with `options`) in one VPC: the options
-    vpc_id, `key`, purge_tags, state and `more_options`."""
+    vpc_id, `key`, purge_tags, state (doc fragment tap.infra.aws_module.vpc_list) and `more_options`."""
     argument_spec = dict(
         vpc_id=dict(type="str", required=True),
         purge_tags=dict(type="bool", default=True),

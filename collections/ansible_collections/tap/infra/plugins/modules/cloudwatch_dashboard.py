@@ -140,10 +140,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
-from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
-from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
-from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_named
 
 
 class DashboardBodyError(ModuleError):
@@ -265,16 +262,8 @@ class DashboardManager(Manager):
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True, aliases=["dashboard_name"]),
-        body=dict(type="raw"),
-        state=STATE_OPTION,
-    )
-    module = aws_module(argument_spec, required_if=[("state", "present", ["body"])])
-    manager = new_manager(module, DashboardManager, "cloudwatch")
-    name = module.params["name"]
-    failure = "CloudWatch dashboard %s could not be converged" % name
-    converge_state(module, manager, failure, name, body=module.params["body"])
+    name = dict(type="str", required=True, aliases=["dashboard_name"])
+    converge_named(DashboardManager, "cloudwatch", "CloudWatch dashboard", name, body=dict(type="raw"))
 
 
 if __name__ == "__main__":

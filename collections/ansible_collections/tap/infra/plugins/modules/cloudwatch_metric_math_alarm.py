@@ -261,6 +261,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import TAG_OPTIONS
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.common import list_of_dicts
@@ -540,8 +541,7 @@ def main():
         insufficient_data_actions=dict(type="list", elements="str", default=[]),
         description=dict(type="str"),
         actions_enabled=dict(type="bool", default=True),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
+        **TAG_OPTIONS,
     )
     module = aws_module(
         argument_spec,

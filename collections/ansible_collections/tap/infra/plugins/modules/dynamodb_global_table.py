@@ -44,17 +44,16 @@ options:
     type: str
   hash_key_type:
     description: Type of the partition key.
-    type: str
-    choices: [STRING, NUMBER, BINARY]
-    default: STRING
+    <<: &key_type
+      type: str
+      choices: [STRING, NUMBER, BINARY]
+      default: STRING
   range_key_name:
     description: Name of the sort key. Omit for a table without a sort key.
     type: str
   range_key_type:
     description: Type of the sort key.
-    type: str
-    choices: [STRING, NUMBER, BINARY]
-    default: STRING
+    <<: *key_type
   billing_mode:
     description:
       - Billing mode of the table. Only on-demand capacity is supported; replicas of provisioned tables
@@ -287,6 +286,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as GlobalTableError
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import TAG_OPTIONS
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_client
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
@@ -739,13 +739,14 @@ def run(module, client):
 
 
 def main():
+    key_type = dict(type="str", default="STRING", choices=list(KEY_TYPES))
     argument_spec = dict(
         name=dict(type="str", required=True),
         state=STATE_OPTION,
         hash_key_name=dict(type="str"),
-        hash_key_type=dict(type="str", default="STRING", choices=list(KEY_TYPES)),
+        hash_key_type=key_type,
         range_key_name=dict(type="str"),
-        range_key_type=dict(type="str", default="STRING", choices=list(KEY_TYPES)),
+        range_key_type=key_type,
         billing_mode=dict(type="str", default="PAY_PER_REQUEST", choices=["PAY_PER_REQUEST"]),
         stream_view_type=dict(
             type="str",
@@ -763,8 +764,7 @@ def main():
         ),
         deletion_protection=dict(type="bool"),
         replica_regions=dict(type="list", elements="str"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
+        **TAG_OPTIONS,
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
     )

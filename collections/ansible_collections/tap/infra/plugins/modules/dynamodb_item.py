@@ -16,6 +16,7 @@ extends_documentation_fragment:
   - amazon.aws.boto3
   - tap.infra.aws_module
   - tap.infra.aws_module.state
+  - tap.infra.aws_module.dynamodb_table
 short_description: Put, update or delete one item of a DynamoDB table
 version_added: 0.2.0
 description:
@@ -29,10 +30,6 @@ description:
 author:
   - tap-infra maintainers (@tap-infra)
 options:
-  table:
-    description: The name (or ARN) of the table.
-    required: true
-    type: str
   key:
     description: The item's primary key, the partition key and (for a composite key) the sort key.
     required: true
@@ -86,6 +83,7 @@ from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTI
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
+from ansible_collections.tap.infra.plugins.module_utils.dynamodb import TABLE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.dynamodb import from_dynamodb
 from ansible_collections.tap.infra.plugins.module_utils.dynamodb import to_dynamodb
 
@@ -135,7 +133,7 @@ class ItemManager(Manager):
 
 def main():
     argument_spec = dict(
-        table=dict(type="str", required=True),
+        table=TABLE_OPTION,
         key=dict(type="dict", required=True, no_log=False),
         attributes=dict(type="dict", default={}),
         state=STATE_OPTION,

@@ -15,6 +15,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - tap.infra.aws_module
+  - tap.infra.aws_module.dynamodb_table
 short_description: Read items of a DynamoDB table by primary key or by partition key
 version_added: 0.2.0
 description:
@@ -24,10 +25,6 @@ description:
 author:
   - tap-infra maintainers (@tap-infra)
 options:
-  table:
-    description: The name (or ARN) of the table.
-    required: true
-    type: str
   key:
     description: The primary key of one item. Mutually exclusive with O(partition_key).
     type: dict
@@ -96,6 +93,7 @@ from ansible_collections.tap.infra.plugins.module_utils.common import aws_client
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
+from ansible_collections.tap.infra.plugins.module_utils.dynamodb import TABLE_OPTION
 from ansible_collections.tap.infra.plugins.module_utils.dynamodb import from_dynamodb
 from ansible_collections.tap.infra.plugins.module_utils.dynamodb import to_dynamodb
 
@@ -130,7 +128,7 @@ def read(client, params):
 
 def main():
     argument_spec = dict(
-        table=dict(type="str", required=True),
+        table=TABLE_OPTION,
         key=dict(type="dict", no_log=False),
         partition_key=dict(type="dict", no_log=False),
         sort_key_prefix=dict(type="str", no_log=False),

@@ -15,7 +15,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - tap.infra.aws_module
-  - tap.infra.aws_module.state
+  - tap.infra.aws_module.vpc_list
 short_description: Converge a set of route tables of one VPC in one task
 version_added: 0.1.0
 description:
@@ -39,15 +39,11 @@ description:
 author:
   - tap-infra maintainers (@tap-infra)
 options:
-  vpc_id:
-    description:
-      - The VPC the route tables belong to.
-    type: str
-    required: true
   route_tables:
     description:
       - The route tables, each identified by its C(Name) tag within the VPC.
-      - With O(state=present), the result lists them in the same order.
+      - With O(state=present), the result lists them in the same order. With O(state=absent), only their names
+        (O(route_tables[].name)) are used.
     type: list
     elements: dict
     required: true
@@ -59,8 +55,7 @@ options:
         required: true
       tags:
         description:
-          - Tags of the table, besides C(Name) (which is always O(route_tables[].name)). Tags whose key begins with
-            V(aws:) are never changed.
+          - Tags of the table, besides C(Name) (which is always O(route_tables[].name)).
           - When not set, the tags of an existing table other than C(Name) are left alone.
         type: dict
       subnets:
@@ -68,14 +63,12 @@ options:
           - The ids of the subnets associated with the table; other subnet associations of the table are removed.
           - A subnet associated with another table of the VPC is moved to this one.
           - When not set, the associations of the table are left alone.
-          - Not used with O(state=absent).
         type: list
         elements: str
       routes:
         description:
           - The routes of the table; other routes made with C(CreateRoute) are deleted.
           - When not set, the routes of the table are left alone.
-          - Not used with O(state=absent).
         type: list
         elements: dict
         suboptions:
@@ -93,15 +86,6 @@ options:
             description:
               - A NAT gateway (V(nat-...)). It may still be C(pending).
             type: str
-  purge_tags:
-    description:
-      - Remove the tags of a table that are not in O(route_tables[].tags) (except C(Name) and V(aws:) tags).
-      - Has no effect on a table whose O(route_tables[].tags) is not set.
-    type: bool
-    default: true
-  state:
-    description:
-      - V(present) creates and updates the listed tables; V(absent) deletes those that exist.
 notes:
   - Tables are found by their C(Name) tag among the tables of O(vpc_id). Should several tables of the VPC carry a
     listed name (two runs that overlapped), O(state=present) converges the one with the most subnet associations

@@ -15,7 +15,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - tap.infra.aws_module
-  - tap.infra.aws_module.state
+  - tap.infra.aws_module.vpc_list
 short_description: Converge a set of subnets of one VPC in one task
 version_added: 0.1.0
 description:
@@ -34,11 +34,6 @@ description:
 author:
   - tap-infra maintainers (@tap-infra)
 options:
-  vpc_id:
-    description:
-      - The VPC the subnets belong to.
-    type: str
-    required: true
   subnets:
     description:
       - The subnets, each identified by its CIDR block within the VPC.
@@ -62,7 +57,7 @@ options:
         required: true
       tags:
         description:
-          - Tags of the subnet. Tags whose key begins with V(aws:) are never changed.
+          - Tags of the subnet.
           - When not set, the tags of an existing subnet are left alone.
         type: dict
       map_public:
@@ -70,15 +65,6 @@ options:
           - Whether instances launched in the subnet get a public IPv4 address (C(MapPublicIpOnLaunch)).
         type: bool
         default: false
-  purge_tags:
-    description:
-      - Remove the tags of a subnet that are not in O(subnets[].tags) (except V(aws:) tags).
-      - Has no effect on a subnet whose O(subnets[].tags) is not set.
-    type: bool
-    default: true
-  state:
-    description:
-      - V(present) creates and updates the listed subnets; V(absent) deletes those that exist.
   wait:
     description:
       - With O(state=present), wait until the listed subnets are C(available) (a new subnet can be C(pending)).

@@ -196,6 +196,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as LambdaTargetGroupError
 from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
+from ansible_collections.tap.infra.plugins.module_utils.common import TAG_OPTIONS
 from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
 from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
 from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
@@ -546,8 +547,7 @@ def main():
             ),
         ),
         multi_value_headers=dict(type="bool"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
+        **TAG_OPTIONS,
     )
     module = aws_module(argument_spec, required_if=[("state", "present", ["function_name"])])
     manager = new_manager(module, LambdaTargetGroupManager, "elbv2", "lambda")

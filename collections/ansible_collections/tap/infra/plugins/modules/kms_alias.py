@@ -108,10 +108,7 @@ import re
 
 from ansible_collections.tap.infra.plugins.module_utils.common import Manager
 from ansible_collections.tap.infra.plugins.module_utils.common import ModuleError as AliasParameterError
-from ansible_collections.tap.infra.plugins.module_utils.common import STATE_OPTION
-from ansible_collections.tap.infra.plugins.module_utils.common import aws_module
-from ansible_collections.tap.infra.plugins.module_utils.common import converge_state
-from ansible_collections.tap.infra.plugins.module_utils.common import new_manager
+from ansible_collections.tap.infra.plugins.module_utils.common import converge_named
 from ansible_collections.tap.infra.plugins.module_utils.common import paginated
 from ansible_collections.tap.infra.plugins.module_utils.kms import ALIAS_PREFIX
 from ansible_collections.tap.infra.plugins.module_utils.kms import alias_name
@@ -195,16 +192,9 @@ class AliasManager(Manager):
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True, aliases=["alias", "alias_name"]),
-        target_key_id=dict(type="str", aliases=["key_id", "key_arn"]),
-        state=STATE_OPTION,
-    )
-    module = aws_module(argument_spec, required_if=[("state", "present", ["target_key_id"])])
-    manager = new_manager(module, AliasManager, "kms")
-    name = module.params["name"]
-    failure = "KMS alias %s could not be converged" % name
-    converge_state(module, manager, failure, name, target_key_id=module.params["target_key_id"])
+    name = dict(type="str", required=True, aliases=["alias", "alias_name"])
+    target_key_id = dict(type="str", aliases=["key_id", "key_arn"])
+    converge_named(AliasManager, "kms", "KMS alias", name, target_key_id=target_key_id)
 
 
 if __name__ == "__main__":

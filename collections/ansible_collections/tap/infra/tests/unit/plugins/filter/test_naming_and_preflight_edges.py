@@ -18,6 +18,14 @@ def test_kinds_without_a_name_are_not_checked():
     assert naming.name_violations({"dashboard": "tap-x-dashboard"}) == []
 
 
+def test_a_name_too_long_names_the_limit_and_one_with_other_characters_names_them():
+    assert naming.name_violations({"target_group": "tap-" + "x" * 30, "lambda_role": "tap x", "table": "t"}) == [
+        "lambda_role name 'tap x' breaks the AWS rule: letters, digits, + = , . @ _ -",
+        "table name 't' breaks the AWS rule: 3-255 letters, digits, _ . -",
+        "target_group name '%s' is 34 characters, AWS allows 32: shorten suffix by 2" % ("tap-" + "x" * 30),
+    ]
+
+
 def test_a_vpc_too_small_for_six_subnets_is_refused():
     with pytest.raises(AnsibleFilterError, match="too small for 6 /24 subnets"):
         naming.subnet_plan("10.0.0.0/23", ["a", "b"], "tap-x")
@@ -44,7 +52,7 @@ def test_an_input_that_cannot_be_resolved_is_named(monkeypatch):
     def unresolvable(value):
         raise ValueError("undefined variable")
 
-    monkeypatch.setattr(preflight, "_plain", unresolvable)
+    monkeypatch.setattr(preflight, "rebuilt", unresolvable)
     specs = {"vpc": {"argument_specs": {"main": {"options": {"vpc_az_count": {"type": "int"}}}}}}
     problems = preflight.role_input_problems(specs, {"vpc_az_count": "{{ nope }}", "other": 1})
     assert problems == [
