@@ -5,6 +5,7 @@ number of reads, a check the endpoint does not answer skipped with a note."""
 
 from functools import partial
 
+import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
@@ -363,11 +364,16 @@ def test_the_deployment_s_own_gateways_in_every_zone_need_no_subnet_and_no_quota
     assert checks.room == {"nat_gateways": {"used": 3, "own": 2, "max": None}}
 
 
-def test_the_offer_is_not_read_when_the_deployment_s_instance_runs_that_version_on_that_class():
-    # The Stubber refuses any call not queued: DescribeOrderableDBInstanceOptions is not made.
+@pytest.mark.parametrize("running, offer_read", [("17.7", False), ("16.4", True)])
+def test_the_offer_is_read_unless_the_deployment_s_instance_already_runs_that_version_on_that_class(running, offer_read):
+    # The Stubber refuses any call not queued, and fails on one queued but not made.
     clients = Clients("rds")
-    ours = dict(db_instance("tap-prod-us-east-1-db"), EngineVersion="17.7")
+    ours = dict(db_instance("tap-prod-us-east-1-db"), EngineVersion=running)
     clients.answer("rds", "describe_db_instances", {"DBInstances": [ours]}, {"MaxRecords": 100})
+    if offer_read:
+        offer = {"Engine": "postgres", "EngineVersion": "17.7", "DBInstanceClass": "db.t3.micro"}
+        asked = dict(offer, MaxRecords=20)
+        clients.answer("rds", "describe_orderable_db_instance_options", {"OrderableDBInstanceOptions": [offer]}, asked)
     checks = clients.run(
         {"db_instance": "tap-prod-us-east-1-db"},
         adds={"db_instances": 1},
@@ -376,20 +382,3 @@ def test_the_offer_is_not_read_when_the_deployment_s_instance_runs_that_version_
         db_instance_class="db.t3.micro",
     )
     assert checks.problems == [] and checks.notes == []
-
-
-def test_the_offer_is_read_for_a_version_the_deployment_s_instance_does_not_run_yet():
-    clients = Clients("rds")
-    ours = dict(db_instance("tap-prod-us-east-1-db"), EngineVersion="16.4")
-    clients.answer("rds", "describe_db_instances", {"DBInstances": [ours]}, {"MaxRecords": 100})
-    asked = {"Engine": "postgres", "EngineVersion": "17.7", "DBInstanceClass": "db.t3.micro", "MaxRecords": 20}
-    offer = {"Engine": "postgres", "EngineVersion": "17.7", "DBInstanceClass": "db.t3.micro"}
-    clients.answer("rds", "describe_orderable_db_instance_options", {"OrderableDBInstanceOptions": [offer]}, asked)
-    checks = clients.run(
-        {"db_instance": "tap-prod-us-east-1-db"},
-        adds={"db_instances": 1},
-        db_engine="postgres",
-        db_engine_version="17.7",
-        db_instance_class="db.t3.micro",
-    )
-    assert checks.problems == []
