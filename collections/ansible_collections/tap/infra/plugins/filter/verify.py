@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Helpers of playbooks/verify.yml: the dimension values an alarm watches, and the table of checks."""
+"""Helpers of playbooks/verify.yml: the dimension values an alarm watches, check records, and the table of checks."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -109,10 +109,33 @@ def verify_answer(labelled, site, status, answering_site, function):
     }
 
 
+def verify_replica_check(region, site, table, result, seconds):
+    """One check record: the item of a site's POST read back in `region`, from `result`, what the tries of
+    tap.infra.dynamodb_item_info with O(regions) registered (items_by_region, read_errors, attempts)."""
+    result = result or {}
+    found = (result.get("items_by_region") or {}).get(region)
+    if found:
+        seen = "read back by attempt %s" % result.get("attempts", 1)
+    elif region in (result.get("read_errors") or {}):
+        seen = result["read_errors"][region]
+    elif "items_by_region" in result:
+        seen = "not read back in %s attempt(s)" % result.get("attempts", 1)
+    else:
+        seen = result.get("msg") or ("skipped" if result.get("skipped") else "not read")
+    return {
+        "site": site,
+        "check": "item of the POST in table %s in %s" % (table, region),
+        "expected": "read back within %s s" % seconds,
+        "seen": seen,
+        "ok": bool(found),
+    }
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "alarm_dimension_values": alarm_dimension_values,
             "verify_table": verify_table,
             "verify_answer": verify_answer,
+            "verify_replica_check": verify_replica_check,
         }

@@ -94,9 +94,9 @@ def aws_module(argument_spec, **options):
     return AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, **options)
 
 
-def aws_client(module, service):
-    """The module's client of `service`, with the collection's decorator."""
-    return module.client(service, retry_decorator=CLIENT_DECORATOR)
+def aws_client(module, service, **extra_params):
+    """The module's client of `service`, with the collection's decorator (`extra_params`: e.g. another region)."""
+    return module.client(service, retry_decorator=CLIENT_DECORATOR, **extra_params)
 
 
 def new_manager(module, manager_class, *services, **options):

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """tap.infra.dynamodb_item, dynamodb_item_info and s3_object_versions against botocore's Stubber."""
 
+import threading
+
 import pytest
 from botocore.stub import Stubber
 
@@ -143,7 +145,7 @@ def test_info_main_queries_by_prefix_and_refuses_two_partition_attributes():
         "ExpressionAttributeNames": {"#pk": "pk", "#sk": "sk"},
         "ExpressionAttributeValues": {":pk": {"S": "verify#1"}, ":sk": {"S": "cr"}}, "ConsistentRead": False})
     params = {"table": TABLE, "key": None, "partition_key": {"pk": "verify#1"}, "sort_key_prefix": "cr",
-              "sort_key_name": "sk", "consistent_read": False}
+              "sort_key_name": "sk", "consistent_read": False, "regions": None}
     with stubber, pytest.MonkeyPatch.context() as monkeypatch:
         found = run_module(dynamodb_item_info, monkeypatch, "dynamodb", raw, params)
         refused = run_module(dynamodb_item_info, monkeypatch, "dynamodb", raw,
@@ -151,6 +153,47 @@ def test_info_main_queries_by_prefix_and_refuses_two_partition_attributes():
     stubber.assert_no_pending_responses()
     assert found == {"changed": False, "query_items": [dict(KEY, n=3)]}
     assert refused["failed"] and "exactly one attribute" in refused["msg"]
+
+
+def test_info_main_reads_every_region_at_once_and_names_each_region_it_could_not_read():
+    regions = ("us-east-1", "us-west-2", "eu-west-1")
+    raws = {region: utils.raw_client("dynamodb", region) for region in regions}
+    stubbers = {region: Stubber(raw) for region, raw in raws.items()}
+    # Every read waits for the others to start: reads made one after the other break the barrier.
+    barrier = threading.Barrier(len(regions), timeout=10)
+    for raw in raws.values():
+        raw.meta.events.register("before-parameter-build.dynamodb.GetItem", lambda **kwargs: barrier.wait() and None)
+    expect_get(stubbers["us-east-1"], dict(KEY_DDB, n={"N": "1"}))
+    expect_get(stubbers["us-west-2"], dict(KEY_DDB, n={"N": "1"}))
+    expect_get(stubbers["eu-west-1"], None)
+    for region in regions:
+        expect_get(stubbers[region], None)
+    stubbers["us-west-2"].add_client_error("get_item", "ResourceNotFoundException", "no such table", 400)
+    expect_get(stubbers["us-east-1"], dict(KEY_DDB, n={"N": "1"}))
+    stubbers["eu-west-1"].add_client_error("get_item", "AccessDeniedException", "not authorized", 400)
+    clients = {("dynamodb", region): utils.RetryingBotoClientWrapper(raw, utils.CLIENT_DECORATOR)
+               for region, raw in raws.items()}
+    params = {"table": TABLE, "key": KEY, "partition_key": None, "sort_key_prefix": None, "sort_key_name": "sk",
+              "consistent_read": True, "regions": list(regions)}
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for stubber in stubbers.values():
+            stubber.activate()
+        found = utils.run_main(dynamodb_item_info, monkeypatch, utils.FakeModule(params, clients))
+        gone = utils.run_main(dynamodb_item_info, monkeypatch, utils.FakeModule(params, clients))
+        barrier = threading.Barrier(2)
+        partial = utils.run_main(dynamodb_item_info, monkeypatch,
+                                 utils.FakeModule(dict(params, regions=["us-east-1", "us-west-2"]), clients))
+        barrier = threading.Barrier(1)
+        denied = utils.run_main(dynamodb_item_info, monkeypatch, utils.FakeModule(dict(params, regions=["eu-west-1"]), clients))
+    for stubber in stubbers.values():
+        stubber.assert_no_pending_responses()
+    assert found == {"changed": False, "items_by_region": {
+        "us-east-1": dict(KEY, n=1), "us-west-2": dict(KEY, n=1), "eu-west-1": {}}, "read_errors": {}}
+    assert gone["items_by_region"] == {region: {} for region in regions}
+    assert partial["items_by_region"] == {"us-east-1": dict(KEY, n=1)}
+    assert partial["read_errors"]["us-west-2"].startswith("item of table %s could not be read: " % TABLE)
+    assert "ResourceNotFoundException" in partial["read_errors"]["us-west-2"]
+    assert denied["failed"] and denied["msg"].startswith("in eu-west-1: ") and "dynamodb:GetItem" in denied["msg"]
 
 
 def test_s3_object_versions_main_reports_what_s3_could_not_delete():

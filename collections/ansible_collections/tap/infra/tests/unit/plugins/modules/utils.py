@@ -90,7 +90,8 @@ class ModuleExit(SystemExit):
 
 
 class FakeModule:
-    """Stands in for AnsibleAWSModule: params, check/diff flags, the clients (by service), warnings and exit calls."""
+    """Stands in for AnsibleAWSModule: params, check/diff flags, the clients (by service, or by (service, region)),
+    warnings and exit calls."""
 
     def __init__(self, params, clients, check_mode=False, diff=False):
         self.params = params
@@ -105,9 +106,11 @@ class FakeModule:
         self.spec = kwargs
         return self
 
-    def client(self, service, retry_decorator=None):
-        assert service in self._clients
-        return self._clients[service]
+    def client(self, service, retry_decorator=None, region=None):
+        """The client of `service`, or with `region`, the one of (service, region)."""
+        key = service if region is None else (service, region)
+        assert key in self._clients
+        return self._clients[key]
 
     def warn(self, message):
         self.warnings.append(message)
