@@ -250,7 +250,8 @@ def render(results):
         "",
         table(["item", "value"], [[key, value] for key, value in machine.items()]),
         "",
-        "Every figure is the **median** over the repeats (`--repeat`); *spread* is max - min of the wall times.",
+        "Every figure is the **median** over the repeats (`--repeat`), the repeats of the region counts alternating"
+        " (1, 2, 4, 1, 2, 4, ...: the machine's speed drifts over minutes); *spread* is max - min of the wall times.",
         "*CPU* is user + system time of ansible-playbook and every process it waited for (the controller side); the",
         "emulator's own is *emulator CPU*. On a busy machine CPU is steadier than the wall time.",
         "",

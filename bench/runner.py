@@ -259,13 +259,26 @@ def managed_resources(stack, regions, before):
     return sum(len(set(ids) - set(before.get(kind, []))) for kind, ids in after.items())
 
 
-def run_instant(count, phases, repeat, accel_off, workroot, keep_going=True, latency=0.0):
-    """{resources, phases: {phase: [sample, ...]}} for `count` regions on the instant emulator (every API call
-    `latency` seconds long)."""
+def run_series(counts, phases, repeat, workroot, accel_off_count=None, latency=0.0, progress=None):
+    """{count: {resources, phases: {phase: [sample, ...]}}} for each region count on the instant emulator (every
+    API call `latency` seconds long). The repeats of the counts alternate (1, 2, 4, 1, 2, 4, ...): the VM's speed
+    drifts over minutes, and a ratio between region counts is only fair when both sides share that drift.
+    `progress` is called with the entries after each run."""
+    entries = {count: {"phases": {}, "resources": None} for count in counts}
+    for attempt in range(repeat):
+        for count in counts:
+            run_instant(count, phases, attempt, repeat, count == accel_off_count, workroot, entries[count],
+                        latency=latency)
+            if progress:
+                progress(entries)
+    return entries
+
+
+def run_instant(count, phases, attempt, repeat, accel_off, workroot, entry, keep_going=True, latency=0.0):
+    """Run `attempt` (of `repeat`) of `count` regions, adding its samples to `entry`."""
     from tests.conftest import emulator_inventory
 
     regions = REGIONS[:count]
-    entry = {"phases": {}, "resources": None}
 
     def add(phase, sample):
         entry["phases"].setdefault(phase, []).append(sample)
@@ -274,38 +287,36 @@ def run_instant(count, phases, repeat, accel_off, workroot, keep_going=True, lat
             % (count, phase, sample["wall"], sample["cpu"], sample.get("calls", "-"), sample["changed"], sample["rc"])
         )
 
-    for attempt in range(repeat):
-        workdir = Path(tempfile.mkdtemp(prefix="r%d-%d-" % (count, attempt), dir=workroot))
-        inventory = write_inventory(workdir / "inventory", count)
-        suffix = "bn" + uuid.uuid4().hex[:6]
-        log("%d region(s), latency %.3f s, run %d/%d, suffix %s" % (count, latency, attempt + 1, repeat, suffix))
-        with Stack(workdir, latency=latency) as stack:
-            if stack.note:
-                entry["note"] = stack.note
-            before = emulator_inventory(stack.emulator, regions)
-            if "plan" in phases:
-                add("plan", stack.playbook("site.yml", inventory, suffix, "--check", "--diff"))
-            needs_stack = {"deploy", "verify", "noop", "teardown"} & set(phases) or accel_off
-            if not needs_stack:
-                continue
-            deployed = stack.playbook("site.yml", inventory, suffix)
-            if "deploy" in phases:
-                add("deploy", deployed)
-            if deployed["rc"] != 0 and not keep_going:
-                continue
-            entry["resources"] = managed_resources(stack, regions, before)
-            if "verify" in phases:  # after the deploy, before the no-op (which then shows verify left no trace)
-                add("verify", stack.playbook("playbooks/verify.yml", inventory, suffix))
-            # on the same deployed stack; the order alternates between repeats (no order effect in the median)
-            noops = [("noop", True)] if "noop" in phases else []
-            if accel_off:
-                noops.insert(attempt % 2, ("noop_off", False))
-            for phase, accelerated in noops:
-                add(phase, stack.playbook("site.yml", inventory, suffix, accelerated=accelerated))
-            if "teardown" in phases:  # otherwise the emulator is simply discarded
-                add("teardown", stack.playbook("teardown.yml", inventory, suffix))
-        remove_local_artifacts(suffix)
-    return entry
+    workdir = Path(tempfile.mkdtemp(prefix="r%d-%d-" % (count, attempt), dir=workroot))
+    inventory = write_inventory(workdir / "inventory", count)
+    suffix = "bn" + uuid.uuid4().hex[:6]
+    log("%d region(s), latency %.3f s, run %d/%d, suffix %s" % (count, latency, attempt + 1, repeat, suffix))
+    with Stack(workdir, latency=latency) as stack:
+        if stack.note:
+            entry["note"] = stack.note
+        before = emulator_inventory(stack.emulator, regions)
+        if "plan" in phases:
+            add("plan", stack.playbook("site.yml", inventory, suffix, "--check", "--diff"))
+        needs_stack = {"deploy", "verify", "noop", "teardown"} & set(phases) or accel_off
+        if not needs_stack:
+            return
+        deployed = stack.playbook("site.yml", inventory, suffix)
+        if "deploy" in phases:
+            add("deploy", deployed)
+        if deployed["rc"] != 0 and not keep_going:
+            return
+        entry["resources"] = managed_resources(stack, regions, before)
+        if "verify" in phases:  # after the deploy, before the no-op (which then shows verify left no trace)
+            add("verify", stack.playbook("playbooks/verify.yml", inventory, suffix))
+        # on the same deployed stack; the order alternates between repeats (no order effect in the median)
+        noops = [("noop", True)] if "noop" in phases else []
+        if accel_off:
+            noops.insert(attempt % 2, ("noop_off", False))
+        for phase, accelerated in noops:
+            add(phase, stack.playbook("site.yml", inventory, suffix, accelerated=accelerated))
+        if "teardown" in phases:  # otherwise the emulator is simply discarded
+            add("teardown", stack.playbook("teardown.yml", inventory, suffix))
+    remove_local_artifacts(suffix)
 
 
 def remove_local_artifacts(suffix):
@@ -402,18 +413,23 @@ def run(args):
     workroot = Path(tempfile.mkdtemp(prefix="tap-bench-"))
     log("work directory %s" % workroot)
     try:
-        for count in args.region_counts:
-            entry = run_instant(count, args.phase_list, args.repeat, count == 2 and not args.no_accel_off, workroot)
-            results["instant"][str(count)] = entry
-            if entry.get("note") and entry["note"] not in results["notes"]:
-                results["notes"].append(entry["note"])
+        def instant_progress(entries):
+            results["instant"] = {str(count): entry for count, entry in entries.items()}
+            for entry in entries.values():
+                if entry.get("note") and entry["note"] not in results["notes"]:
+                    results["notes"].append(entry["note"])
             Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+
+        accel_off_count = None if args.no_accel_off else 2
+        run_series(args.region_counts, args.phase_list, args.repeat, workroot, accel_off_count, progress=instant_progress)
         if args.latency > 0:
-            results["latency"] = {"seconds": args.latency, "regions": {}}
-            for count in args.region_counts:
-                entry = run_instant(count, args.phase_list, args.latency_repeat, False, workroot, latency=args.latency)
-                results["latency"]["regions"][str(count)] = entry
+
+            def latency_progress(entries):
+                results["latency"] = {"seconds": args.latency, "regions": {str(n): e for n, e in entries.items()}}
                 Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+
+            run_series(args.region_counts, args.phase_list, args.latency_repeat, workroot, latency=args.latency,
+                       progress=latency_progress)
         else:
             results["latency"] = {"skipped": "--latency 0"}
         if not args.no_slow and args.slow_counts:
