@@ -267,14 +267,14 @@ def run_series(counts, phases, repeat, workroot, accel_off_count=None, latency=0
     entries = {count: {"phases": {}, "resources": None} for count in counts}
     for attempt in range(repeat):
         for count in counts:
-            run_instant(count, phases, attempt, repeat, count == accel_off_count, workroot, entries[count],
+            run_attempt(count, phases, attempt, repeat, count == accel_off_count, workroot, entries[count],
                         latency=latency)
             if progress:
                 progress(entries)
     return entries
 
 
-def run_instant(count, phases, attempt, repeat, accel_off, workroot, entry, keep_going=True, latency=0.0):
+def run_attempt(count, phases, attempt, repeat, accel_off, workroot, entry, keep_going=True, latency=0.0):
     """Run `attempt` (of `repeat`) of `count` regions, adding its samples to `entry`."""
     from tests.conftest import emulator_inventory
 
@@ -291,32 +291,34 @@ def run_instant(count, phases, attempt, repeat, accel_off, workroot, entry, keep
     inventory = write_inventory(workdir / "inventory", count)
     suffix = "bn" + uuid.uuid4().hex[:6]
     log("%d region(s), latency %.3f s, run %d/%d, suffix %s" % (count, latency, attempt + 1, repeat, suffix))
-    with Stack(workdir, latency=latency) as stack:
-        if stack.note:
-            entry["note"] = stack.note
-        before = emulator_inventory(stack.emulator, regions)
-        if "plan" in phases:
-            add("plan", stack.playbook("site.yml", inventory, suffix, "--check", "--diff"))
-        needs_stack = {"deploy", "verify", "noop", "teardown"} & set(phases) or accel_off
-        if not needs_stack:
-            return
-        deployed = stack.playbook("site.yml", inventory, suffix)
-        if "deploy" in phases:
-            add("deploy", deployed)
-        if deployed["rc"] != 0 and not keep_going:
-            return
-        entry["resources"] = managed_resources(stack, regions, before)
-        if "verify" in phases:  # after the deploy, before the no-op (which then shows verify left no trace)
-            add("verify", stack.playbook("playbooks/verify.yml", inventory, suffix))
-        # on the same deployed stack; the order alternates between repeats (no order effect in the median)
-        noops = [("noop", True)] if "noop" in phases else []
-        if accel_off:
-            noops.insert(attempt % 2, ("noop_off", False))
-        for phase, accelerated in noops:
-            add(phase, stack.playbook("site.yml", inventory, suffix, accelerated=accelerated))
-        if "teardown" in phases:  # otherwise the emulator is simply discarded
-            add("teardown", stack.playbook("teardown.yml", inventory, suffix))
-    remove_local_artifacts(suffix)
+    try:
+        with Stack(workdir, latency=latency) as stack:
+            if stack.note:
+                entry["note"] = stack.note
+            before = emulator_inventory(stack.emulator, regions)
+            if "plan" in phases:
+                add("plan", stack.playbook("site.yml", inventory, suffix, "--check", "--diff"))
+            needs_stack = {"deploy", "verify", "noop", "teardown"} & set(phases) or accel_off
+            if not needs_stack:
+                return
+            deployed = stack.playbook("site.yml", inventory, suffix)
+            if "deploy" in phases:
+                add("deploy", deployed)
+            if deployed["rc"] != 0 and not keep_going:
+                return
+            entry["resources"] = managed_resources(stack, regions, before)
+            if "verify" in phases:  # after the deploy, before the no-op (which then shows verify left no trace)
+                add("verify", stack.playbook("playbooks/verify.yml", inventory, suffix))
+            # on the same deployed stack; the order alternates between repeats (no order effect in the median)
+            noops = [("noop", True)] if "noop" in phases else []
+            if accel_off:
+                noops.insert(attempt % 2, ("noop_off", False))
+            for phase, accelerated in noops:
+                add(phase, stack.playbook("site.yml", inventory, suffix, accelerated=accelerated))
+            if "teardown" in phases:  # otherwise the emulator is simply discarded
+                add("teardown", stack.playbook("teardown.yml", inventory, suffix))
+    finally:
+        remove_local_artifacts(suffix)
 
 
 def remove_local_artifacts(suffix):

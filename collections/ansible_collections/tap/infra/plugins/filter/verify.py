@@ -111,7 +111,7 @@ def verify_answer(labelled, site, status, answering_site, function):
 
 def verify_replica_check(region, site, table, result, seconds):
     """One check record: the item of a site's POST read back in `region`, from `result`, what the tries of
-    tap.infra.dynamodb_item_info with O(regions) registered (items_by_region, read_errors, attempts)."""
+    tap.infra.dynamodb_item_info with `regions` registered (items_by_region, read_errors, attempts)."""
     result = result or {}
     found = (result.get("items_by_region") or {}).get(region)
     if found:
