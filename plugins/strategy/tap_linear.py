@@ -36,10 +36,10 @@ description:
     the path a worker's result takes (callbacks, registered variables). Tasks with a loop or C(delegate_to),
     conditionals that call a lookup, and any evaluation that fails go to a worker as usual.
   - C(controller actions) - Ansible's own actions that need no connection and change nothing outside the run
-    (C(set_fact), C(debug), C(fail), C(set_stats), C(include_tasks), C(include_role)) run in the controller,
-    without a worker, and their result takes the path of a worker's. A local plugin of one of these names, a
-    delegated task, and a task that waits (async, until, a loop's pause, timeout) or calls a lookup go to a
-    worker.
+    (C(set_fact), C(debug), C(fail), C(set_stats), C(assert), C(validate_argument_spec), C(include_tasks),
+    C(include_role)) run in the controller, without a worker, and their result takes the path of a worker's.
+    A local plugin of one of these names, a delegated task, and a task that waits (async, until, a loop's
+    pause, timeout) or calls a lookup go to a worker.
   - C(connection plugins listed once) - the connection plugin files Ansible lists to clean a host's facts
     (each time it computes the host's variables) are listed once per set of plugin directories.
 author: tap-infra maintainers
@@ -684,9 +684,10 @@ def controller_skip():
 
 
 # Ansible's own actions that need no connection and change nothing outside the run: they template their
-# arguments into a result (include_tasks and include_role only return what the strategy is to include). The
-# controller runs them itself, without forking a worker. Validation actions (assert, validate_argument_spec) are
-# left to workers: their work can be heavy, and the workers of several hosts do it in parallel.
+# arguments into a result (include_tasks and include_role only return what the strategy is to include; assert
+# and validate_argument_spec check values the run already has). The controller runs them itself, without
+# forking a worker: a worker costs about 20 ms of CPU per task and host (the fork, the worker's start and its
+# result's trip back), more than such a task's own work.
 CONTROLLER_ACTIONS = frozenset()
 INCLUDE_ACTIONS = frozenset()
 
@@ -701,7 +702,7 @@ def controller_actions():
     in_controller()
     INCLUDE_ACTIONS = frozenset(C._ACTION_ALL_INCLUDES)
     CONTROLLER_ACTIONS = frozenset(C._ACTION_SET_FACT + C._ACTION_DEBUG + C._ACTION_ALL_INCLUDES
-                                   + add_internal_fqcns(("set_stats", "fail")))
+                                   + add_internal_fqcns(("set_stats", "fail", "assert", "validate_argument_spec")))
 
 
 _builtin_action = {}

@@ -572,6 +572,22 @@ SKIP_CASES = """
         msg: "failed on {{ inventory_hostname }}"
       when: flag
       ignore_errors: true
+    - name: passing assert
+      ansible.builtin.assert:
+        that: [flag or not flag]
+        quiet: true
+    - name: failing assert
+      ansible.builtin.assert:
+        that: [flag]
+        fail_msg: "not true on {{ inventory_hostname }}"
+      ignore_errors: true
+    - name: argument spec
+      ansible.builtin.validate_argument_spec:
+        argument_spec:
+          size: {type: int, required: true}
+        provided_arguments:
+          size: "{{ '3' if flag else 'three' }}"
+      ignore_errors: true
     - name: stats
       ansible.builtin.set_stats:
         data:
@@ -619,6 +635,9 @@ def run_skip_cases(tmp_path, acceleration):
 
     (tmp_path / "roles" / "r" / "tasks").mkdir(parents=True, exist_ok=True)
     (tmp_path / "roles" / "r" / "tasks" / "main.yml").write_text("- ansible.builtin.debug:\n    msg: in role\n")
+    (tmp_path / "roles" / "r" / "meta").mkdir(exist_ok=True)  # the role's own argument validation task
+    (tmp_path / "roles" / "r" / "meta" / "argument_specs.yml").write_text(
+        "argument_specs:\n  main:\n    options:\n      r_size: {type: int, default: 1}\n")
     (tmp_path / "included.yml").write_text("- ansible.builtin.debug:\n    msg: included\n")
     (tmp_path / "cases.yml").write_text(SKIP_CASES)
     (tmp_path / "action_plugins").mkdir(exist_ok=True)
@@ -664,8 +683,13 @@ def test_the_controller_skips_false_whens_and_runs_connectionless_actions_with_a
     assert outcomes["h1", "skipped with register"] == "skipped"
     assert outcomes["h3", "skipped with no_log"] == "ran" and outcomes["h1", "skipped with no_log"] == "skipped"
     assert outcomes["h1", "failing fail"] == "ran" and outcomes["h2", "failing fail"] == "skipped"
+    failed = {(host, task["task"]["name"]) for play in report["plays"] for task in play["tasks"]
+              for host, result in task["hosts"].items() if result.get("failed")}
+    assert {("h2", "failing assert"), ("h2", "argument spec")} <= failed
+    assert not failed & {("h1", "failing assert"), ("h1", "argument spec"), ("h1", "passing assert")}
     in_controller = {"ansible.builtin.set_fact", "ansible.builtin.debug", "ansible.builtin.fail",
-                     "ansible.builtin.set_stats", "ansible.builtin.include_role", "ansible.builtin.include_tasks"}
+                     "ansible.builtin.set_stats", "ansible.builtin.include_role", "ansible.builtin.include_tasks",
+                     "ansible.builtin.assert", "ansible.builtin.validate_argument_spec"}
     assert set(actions.values()) == in_controller | {"ansible.builtin.ping", "set_stats"}
 
     forked = {tuple(line.split("|", 1)) for line in workers}

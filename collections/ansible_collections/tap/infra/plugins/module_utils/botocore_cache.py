@@ -13,9 +13,9 @@ modules share a persistent interpreter (the project's strategy under Mitogen), t
 - every botocore loader of the interpreter share one cache of parsed files (`share_loader_cache`). The cache
   key adds the loader's search paths and extras to botocore's own key, so loaders that look in other places
   (boto3 appends its resource data directory) never see each other's results;
-- every boto3 session of the interpreter hand out the client already built for the same request
-  (`share_clients`), with its open connection: a task against a far region does not wait for a new TCP and
-  TLS handshake.
+- a boto3 session asked again with the same arguments be the one built first, and every session of the
+  interpreter hand out the client already built for the same request (`share_clients`), with its open
+  connection: a task against a far region does not wait for a new TCP and TLS handshake.
 In a one-shot module process it changes nothing but where things are kept.
 
 `share_in_interpreter()` installs both and is idempotent; every module of this collection calls it first in
@@ -94,8 +94,10 @@ def share_loader_cache(loader_class=None, entries=None):
 
 
 _SHARED_CLIENTS = {}
+_SHARED_SESSIONS = {}
 _CLIENTS_MARKER = "_tap_shared_clients"
 _SESSION_SCOPE = "_tap_client_scope"
+_SESSION_KEY = "_tap_session_key"
 # The environment of the credential chain and of botocore's settings: part of what decides a client.
 _ENVIRONMENT_PREFIX = "AWS_"
 # amazon.aws's placebo recorder attaches to each module's session: clients are not shared while it is on.
@@ -117,48 +119,76 @@ def _frozen(value):
     return value
 
 
-def share_clients(session_class=None, clients=None):
-    """Make boto3 sessions of `session_class` created from now on hand out one client per identical request.
+def _environment():
+    return tuple(sorted(item for item in os.environ.items() if item[0].startswith(_ENVIRONMENT_PREFIX)))
 
-    Every AWS module creates a session and its clients: building a client (its class, with a method per API
-    operation, its endpoint rules and its event handlers) is a large part of the CPU time of a short module, and
-    its first call opens a new connection. Where modules share a persistent interpreter, a client asked again
-    with the same service, region, endpoint, credentials, configuration, session arguments and AWS_* environment
-    variables (the credential chain's) is the one built first: botocore clients are safe to share, and none of
-    the modules registers event handlers on a client or a session. A session given its own botocore session, an
-    argument without a hashable form, or amazon.aws's placebo recorder (which attaches to each module's session)
-    gets a new client as before. The key includes the process id, so a forked child builds its own clients and
-    connections.
+
+def _session_scope(args, kwargs):
+    """The hashable form of a session's arguments; None for a session that is not shared (one given its own
+    botocore session, an argument without a hashable form, or amazon.aws's placebo recorder being on)."""
+    own_botocore_session = args[4] if len(args) > 4 else kwargs.get("botocore_session")
+    if own_botocore_session is not None or any(name in os.environ for name in _UNSHARED_WHEN_SET):
+        return None
+    try:
+        return (_frozen(args), _frozen(kwargs))
+    except TypeError:
+        return None
+
+
+def share_clients(session_class=None, clients=None, sessions=None):
+    """Make boto3 sessions of `session_class` created from now on be one per identical request, and hand out one
+    client per identical request.
+
+    Every AWS module creates a session and its clients. Building a session (botocore's with its few hundred
+    event handlers, then boto3's) and a client (its class, with a method per API operation, its endpoint rules
+    and its event handlers) is a large part of the CPU time of a short module, and a client's first call opens
+    a new connection. Where modules share a persistent interpreter, a session asked again with the same
+    arguments and AWS_* environment variables (the credential chain's) is the one built first, and so is a
+    client asked again with the same service, region, endpoint, credentials and configuration: botocore sessions
+    and clients are safe to share, and none of the modules registers event handlers on a client or a session.
+    A session given its own botocore session, an argument without a hashable form, or amazon.aws's placebo
+    recorder (which attaches to each module's session) gets a new session and new clients as before. The keys
+    include the process id, so a forked child builds its own sessions, clients and connections.
     """
     session_class = _class_to_patch(session_class, lambda: boto3.session.Session, _CLIENTS_MARKER)
     if session_class is None:
         return False
     shared = _SHARED_CLIENTS if clients is None else clients
+    shared_sessions = _SHARED_SESSIONS if sessions is None else sessions
     original_init = session_class.__init__
     original_client = session_class.client
 
+    def __new__(cls, *args, **kwargs):
+        scope = _session_scope(args, kwargs) if cls is session_class else None
+        key = None if scope is None else (os.getpid(), cls, scope, _environment())
+        session = shared_sessions.get(key) if key is not None else None
+        if session is None:
+            session = object.__new__(cls)
+            setattr(session, _SESSION_KEY, key)
+        return session
+
     def __init__(self, *args, **kwargs):
+        key = vars(self).get(_SESSION_KEY)
+        if key is not None and shared_sessions.get(key) is self:
+            return  # the shared session, built already
         original_init(self, *args, **kwargs)
-        own_botocore_session = args[4] if len(args) > 4 else kwargs.get("botocore_session")
-        try:
-            scope = None if own_botocore_session is not None else (_frozen(args), _frozen(kwargs))
-        except TypeError:
-            scope = None
-        setattr(self, _SESSION_SCOPE, scope)
+        setattr(self, _SESSION_SCOPE, None if key is None else key[2])
+        if key is not None:
+            shared_sessions[key] = self
 
     def client(self, *args, **kwargs):
         scope = getattr(self, _SESSION_SCOPE, None)
         if scope is None or any(name in os.environ for name in _UNSHARED_WHEN_SET):
             return original_client(self, *args, **kwargs)
-        environment = tuple(sorted(item for item in os.environ.items() if item[0].startswith(_ENVIRONMENT_PREFIX)))
         try:
-            key = (os.getpid(), scope, _frozen(args), _frozen(kwargs), environment)
+            key = (os.getpid(), scope, _frozen(args), _frozen(kwargs), _environment())
         except TypeError:
             return original_client(self, *args, **kwargs)
         if key not in shared:
             shared[key] = original_client(self, *args, **kwargs)
         return shared[key]
 
+    session_class.__new__ = __new__
     session_class.__init__ = __init__
     session_class.client = client
     setattr(session_class, _CLIENTS_MARKER, True)

@@ -101,13 +101,13 @@ def test_clients_of_separate_sessions_work_with_the_shared_cache():
 CREDENTIALS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "secret"}
 
 
-def session_class(clients):
+def session_class(clients, sessions=None):
     """A boto3 Session subclass with sharing installed, so that the test leaves boto3's class as it was."""
 
     class Session(boto3.session.Session):
         pass
 
-    assert share_clients(Session, clients=clients) is True
+    assert share_clients(Session, clients=clients, sessions={} if sessions is None else sessions) is True
     return Session
 
 
@@ -192,6 +192,38 @@ def test_an_argument_without_a_hashable_form_gets_a_new_client(no_aws_environmen
     unhashable = Unhashable()
     assert sts(Session(), verify=unhashable) is not sts(Session(), verify=unhashable)
     assert not clients
+
+
+def test_a_session_asked_again_with_the_same_arguments_and_environment_is_the_first(no_aws_environment, monkeypatch):
+    sessions = {}
+    Session = session_class({}, sessions)
+    first = Session(region_name="us-east-1")
+    built = first._session  # botocore's session: not built again for the second module
+    assert Session(region_name="us-east-1") is first and first._session is built
+    assert Session(region_name="eu-west-1") is not first
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDOTHER")  # the credential chain reads AWS_*
+    other = Session(region_name="us-east-1")
+    assert other is not first
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    assert Session(region_name="us-east-1") is first
+    assert len(sessions) == 3
+
+
+def test_sessions_not_shared(no_aws_environment, monkeypatch, tmp_path):
+    Session = session_class({})
+
+    class Unshared(Session):  # a subclass of a patched class is patched on its own, or not at all
+        pass
+
+    botocore_session = botocore.session.get_session()
+    assert Session(botocore_session=botocore_session) is not Session(botocore_session=botocore_session)
+    assert Session(aws_secret_access_key=bytearray(b"x")) is not Session(aws_secret_access_key=bytearray(b"x"))
+    assert Unshared() is not Unshared()
+    parent = Session()
+    monkeypatch.setattr(botocore_cache.os, "getpid", lambda: -1)  # a forked child
+    assert Session() is not parent
+    monkeypatch.setenv("_ANSIBLE_PLACEBO_RECORD", str(tmp_path))
+    assert Session() is not Session()
 
 
 def test_clients_sharing_is_installed_once(no_aws_environment):
