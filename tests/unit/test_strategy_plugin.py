@@ -422,6 +422,51 @@ def test_the_cache_is_removed_when_the_run_ends(tmp_path):
     assert not os.path.exists(cache)  # Ansible removes its local temporary directory of the run
 
 
+def test_a_module_scan_compiles_each_source_once_per_run(monkeypatch, tmp_path):
+    """Mitogen's multiplexer scans every module a run uses for the ansible.module_utils it imports."""
+    pytest.importorskip("ansible_mitogen")
+    import ansible.module_utils
+    import ansible_mitogen.module_finder as module_finder
+
+    builtin_path = os.path.dirname(ansible.module_utils.__file__)
+    modules = []
+    for name in ("first", "second"):
+        modules.append(tmp_path / ("%s.py" % name))
+        modules[-1].write_text("from ansible.module_utils.basic import AnsibleModule\nNAME = %r\n" % name)
+
+    def scan(path):
+        return module_finder.scan(path.stem, str(path), (builtin_path,))
+
+    monkeypatch.delattr(module_finder, "compile", raising=False)  # as before any strategy loaded
+    unpatched = [scan(path) for path in modules]
+    plugin = load_plugin()
+    monkeypatch.delattr(module_finder, "compile")
+    compiled = []
+
+    def counting_compile(source, filename, mode, *args, **kwargs):
+        compiled.append(filename)
+        return compile(source, filename, mode, *args, **kwargs)
+
+    monkeypatch.setattr(plugin, "compile", counting_compile, raising=False)
+    plugin.module_scans_compile_once()
+    assert scan(modules[0]) == unpatched[0]
+    first_scan = len(compiled)
+    assert first_scan > 10  # basic.py and the module_utils it imports
+    assert scan(modules[1]) == unpatched[1]
+    assert compiled[first_scan:] == ["second"]  # only the new module's own source
+    assert scan(modules[0]) == unpatched[0] and len(compiled) == first_scan + 1
+
+
+def test_a_module_scan_that_no_longer_compiles_switches_the_hook_off(monkeypatch):
+    pytest.importorskip("ansible_mitogen")
+    import ansible_mitogen.module_finder as module_finder
+
+    plugin = load_plugin()
+    monkeypatch.setattr(module_finder, "_scan_importlib_find_spec", lambda *args: [])
+    with pytest.raises(plugin.Unfit, match="no longer compiles"):
+        plugin.module_scans_compile_once()
+
+
 def test_builtin_jinja_plugins_are_loaded_in_the_controller(monkeypatch):
     from ansible.plugins.loader import filter_loader, test_loader
 
