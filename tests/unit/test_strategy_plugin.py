@@ -457,7 +457,7 @@ def test_a_module_scan_compiles_each_source_once_per_run(monkeypatch, tmp_path):
     assert scan(modules[0]) == unpatched[0] and len(compiled) == first_scan + 1
 
 
-def test_a_module_scan_that_no_longer_compiles_switches_the_hook_off(monkeypatch):
+def test_a_module_scan_that_no_longer_compiles_makes_the_hook_unfit(monkeypatch):
     pytest.importorskip("ansible_mitogen")
     import ansible_mitogen.module_finder as module_finder
 
