@@ -22,6 +22,8 @@ description:
     plain C(linear), with one warning.
   - C(mitogen) - under Mitogen, each region site gets its own interpreter (C(per-site interpreters)), and
     Mitogen's CPU pinning is off (C(no CPU pinning)) so that the sites' modules run on every CPU.
+  - C(site interpreters forked) - the sites' interpreters are forked from one interpreter that started Python and
+    Mitogen and imported boto3 and Ansible's module_utils once, for all of them.
   - C(modules in the site's interpreter) - the modules of C(tap.infra), C(amazon.aws) and C(community.aws)
     run in the site's interpreter (Mitogen would fork a pristine child for a module whose module_utils come
     from a collection path); boto3 is imported, and botocore's models are parsed, once per site.
@@ -43,6 +45,9 @@ description:
     C(include_role)) run in the controller, without a worker, and their result takes the path of a worker's.
     A local plugin of one of these names, a delegated task, and a task that waits (async, until, a loop's
     pause, timeout) or calls a lookup go to a worker.
+  - C(lookups loaded once) - the controller loads the plugin of each lookup a task names (with its imports, boto3
+    and the collection's module_utils for the AWS collections' lookups) before it forks the task's workers, which
+    inherit it instead of importing it each; the workers still run the lookup.
   - C(connection plugins listed once) - the connection plugin files Ansible lists to clean a host's facts
     (each time it computes the host's variables) are listed once per set of plugin directories.
 author: tap-infra maintainers
@@ -159,6 +164,9 @@ def no_cpu_pinning():
     affinity.policy = affinity.Policy()
 
 
+SITE_PREFIX = "tap:"  # a site's interpreter is named after its inventory host
+
+
 def one_interpreter_per_host():
     """Mitogen keys a local connection's interpreter by its Python path alone, so every region site (all are
     `connection: local`) would share one interpreter and its tasks would wait for each other's: the sites,
@@ -177,11 +185,67 @@ def one_interpreter_per_host():
 
     def connect_local(spec):
         options = shared(spec)
-        options["kwargs"] = dict(options["kwargs"], remote_name="tap:%s" % spec.inventory_name())
+        options["kwargs"] = dict(options["kwargs"], remote_name=SITE_PREFIX + spec.inventory_name())
         return options
 
     connect_local.per_host = True
     connection.CONNECTION_METHOD["local"] = connect_local
+
+
+# What every site's first AWS module imports: imported once, in the interpreter the sites are forked from. A name
+# that cannot be imported there is left to the modules (their own import reports it).
+SITES_INTERPRETER = "tap-sites"  # no host's name: those start with SITE_PREFIX
+SITES_IMPORT = ("boto3", "botocore.session", "ansible.module_utils.basic", "ansible.module_utils.urls")
+SITES_IMPORT_CODE = (
+    "import importlib\n"
+    "for name in %r:\n"
+    "    try:\n"
+    "        importlib.import_module(name)\n"
+    "    except Exception:\n"
+    "        pass\n" % (SITES_IMPORT,))
+
+
+def site_interpreters_forked():
+    """Each site's interpreter started Python and Mitogen, then imported boto3 and Ansible's module_utils for its
+    first module: about a third of a CPU-second per site, spent again by every site. One interpreter now does
+    that once, and each site's interpreter is forked from it (Mitogen's fork method, which Mitogen uses for its
+    own isolated children). A site still gets its own interpreter, process and state; only the imports of
+    SITES_IMPORT are shared, as a fork shares memory."""
+    import ansible_mitogen.connection as connection
+    import ansible_mitogen.services as services
+
+    require(connection, "CONNECTION_METHOD", "Connection._stack_from_spec")
+    require(services, "ContextService._connect")
+    if not getattr(connection.CONNECTION_METHOD.get("local"), "per_host", False):
+        raise Unfit("it needs per-site-interpreters")
+    stack_from_spec = connection.Connection._stack_from_spec
+    if getattr(stack_from_spec, "forked", False):
+        return
+    mitogen_connect = services.ContextService._connect
+
+    def forked_stack(self, spec, stack=(), seen_names=()):
+        found = stack_from_spec(self, spec, stack, seen_names)
+        # only a site's own local interpreter: not a hop of mitogen_via, not a become
+        if stack or seen_names or len(found) != 1 or found[0].get("method") != "local":
+            return found
+        site = found[0]["kwargs"].get("remote_name") or ""
+        if not site.startswith(SITE_PREFIX):
+            return found
+        sites = dict(found[0], kwargs=dict(found[0]["kwargs"], remote_name=SITES_INTERPRETER))
+        return (sites, {"method": "fork", "kwargs": {"name": site}})
+
+    def connect(self, key, spec, via=None):
+        response = mitogen_connect(self, key, spec, via=via)
+        if via is None and spec.get("kwargs", {}).get("remote_name") == SITES_INTERPRETER:
+            try:
+                response["context"].call(exec, SITES_IMPORT_CODE)
+            except Exception as exc:  # the sites are forked all the same, and import what they need
+                display.vvv("tap_linear: the sites' interpreter could not import ahead: %s" % exc)
+        return response
+
+    forked_stack.forked = True
+    connection.Connection._stack_from_spec = forked_stack
+    services.ContextService._connect = connect
 
 
 # Collections whose modules run in the site's interpreter itself: their module_utils are namespaced by the
@@ -731,6 +795,38 @@ def controller_actions():
                                    + add_internal_fqcns(("set_stats", "fail", "assert", "validate_argument_spec")))
 
 
+
+# A lookup named in a task: lookup('name', ...), query('name', ...), q('name', ...).
+LOOKUP_NAME = re.compile(r"""\b(?:lookup|query|q)\s*\(\s*['"]([\w.]+)['"]""")
+_lookups_loaded = set()
+
+
+def lookups_loaded_once():
+    """A lookup runs in the worker of each task and host, and each worker imported its plugin: for the AWS
+    collections' lookups that is boto3, botocore and the collection's module_utils, about 0.2 CPU-s per worker,
+    paid again by every site. The controller now loads the plugin of each lookup a task names before it forks
+    that task's workers, which inherit it; they still run the lookup themselves."""
+    from ansible.plugins.loader import lookup_loader
+
+    require(lookup_loader, "get")
+
+
+def load_lookups(task):
+    """Load, once per run, the plugin of every lookup the task names (a plugin that cannot load is left to the
+    worker, which reports its error)."""
+    from ansible.plugins.loader import lookup_loader
+
+    for source in (task.args, task.vars, task.when, task.loop):
+        for name in LOOKUP_NAME.findall(str(source)) if source else ():
+            if name in _lookups_loaded:
+                continue
+            _lookups_loaded.add(name)
+            try:
+                lookup_loader.get(name)
+            except Exception as exc:
+                display.vvvv("tap_linear: lookup %s left to the workers (%s)" % (name, exc))
+
+
 _builtin_action = {}
 
 
@@ -765,6 +861,7 @@ def runs_in_controller(task):
 # Every acceleration under Mitogen, by the name the run's first line and warnings give it.
 ACCELERATIONS = (
     ("per-site-interpreters", one_interpreter_per_host),
+    ("site-interpreters-forked", site_interpreters_forked),
     ("no-cpu-pinning", no_cpu_pinning),
     ("in-process-modules", collection_modules_in_process),
     ("collections-listed-once", collection_dirs_listed_once),
@@ -775,6 +872,7 @@ ACCELERATIONS = (
     ("connection-plugins-listed-once", connection_plugins_listed_once),
     ("controller-skip", controller_skip),
     ("controller-actions", controller_actions),
+    ("lookups-loaded-once", lookups_loaded_once),
 )
 ACTIVE = []  # the accelerations this run uses ("mitogen" first), set when the strategy loads
 SWITCHED_OFF = {}  # name: why
@@ -784,10 +882,11 @@ _MIXIN = mitogen_mixin()
 ACCELERATED = _MIXIN is not None
 CONTROLLER_SKIP = "controller-skip" in ACTIVE
 CONTROLLER_RUNS_ACTIONS = "controller-actions" in ACTIVE
+LOOKUPS_LOADED_ONCE = "lookups-loaded-once" in ACTIVE
 
 
 class StrategyModule(*((_MIXIN,) if ACCELERATED else ()), _LINEAR):
-    if CONTROLLER_SKIP or CONTROLLER_RUNS_ACTIONS:
+    if CONTROLLER_SKIP or CONTROLLER_RUNS_ACTIONS or LOOKUPS_LOADED_ONCE:
         def _queue_task(self, host, task, task_vars, play_context):
             if CONTROLLER_RUNS_ACTIONS and runs_in_controller(task):
                 self._started_without_worker(host, task, task_vars, play_context)
@@ -803,6 +902,8 @@ class StrategyModule(*((_MIXIN,) if ACCELERATED else ()), _LINEAR):
                     display.vvvv("tap_linear: %s: left to the worker (%s)" % (task.get_name(), exc))
                     skipped = None
             if skipped is None:
+                if LOOKUPS_LOADED_ONCE:
+                    load_lookups(task)
                 return super()._queue_task(host, task, task_vars, play_context)
             self._started_without_worker(host, task, task_vars, play_context)
             # What the results thread does with a worker's result.

@@ -122,6 +122,81 @@ def test_each_region_site_gets_its_own_interpreter(monkeypatch):
     assert east["kwargs"]["remote_name"] == "tap:us-east-1"
 
 
+
+class _SiteSpec(_LocalSpec):
+    """A site's connection spec as Mitogen's stack builder reads it."""
+
+    def transport(self):
+        return "local"
+
+    def mitogen_via(self):
+        return None
+
+    def become(self):
+        return False
+
+
+def test_the_sites_interpreters_are_forked_from_one_interpreter(monkeypatch):
+    pytest.importorskip("ansible_mitogen")
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    plugin = load_plugin()
+    load_plugin()  # loaded again: wrapped once
+    import ansible_mitogen.connection as connection
+    from ansible_mitogen.services import key_from_dict
+
+    stack_of = connection.Connection._stack_from_spec
+    assert stack_of.forked
+    east, west = (stack_of(object(), _SiteSpec(host)) for host in ("us-east-1", "us-west-2"))
+    # one interpreter for both (Mitogen's key of the first hop is the same), then a fork of it per site
+    assert key_from_dict(**east[0]) == key_from_dict(**west[0])
+    assert east[0]["method"] == "local" and east[0]["kwargs"]["remote_name"] == plugin.SITES_INTERPRETER
+    assert east[1] == {"method": "fork", "kwargs": {"name": "tap:us-east-1"}}
+    assert key_from_dict(via="sites", **east[1]) != key_from_dict(via="sites", **west[1])
+    # a host reached as another's mitogen_via hop is left as Mitogen builds it
+    (hop,) = stack_of(object(), _SiteSpec("bastion"), (), ("us-east-1",))
+    assert hop["method"] == "local" and hop["kwargs"]["remote_name"] == "tap:bastion"
+
+
+SITE_PROBE = """#!/usr/bin/python
+import os
+import sys
+
+from ansible.module_utils.basic import AnsibleModule
+
+AnsibleModule({}).exit_json(pid=os.getpid(), ppid=os.getppid(), boto3_already_imported="boto3" in sys.modules)
+"""
+
+
+def probe_sites(tmp_path, acceleration):
+    import json
+    import subprocess
+
+    (tmp_path / "library").mkdir(exist_ok=True)
+    (tmp_path / "library" / "site_probe.py").write_text(SITE_PROBE)
+    (tmp_path / "probe.yml").write_text("- hosts: all\n  gather_facts: false\n  tasks:\n    - site_probe:\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "ansible.cli.playbook", str(tmp_path / "probe.yml"), "-i", "h1,h2,", "-c", "local",
+         "-e", "ansible_python_interpreter=%s" % sys.executable],
+        cwd=REPO_ROOT, capture_output=True, text=True,
+        env=dict(os.environ, TAP_ACCELERATION=acceleration, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+                 ANSIBLE_LIBRARY=str(tmp_path / "library")),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    # one entry per host and task
+    return {host: result for task in json.loads(done.stdout)["plays"][0]["tasks"]
+            for host, result in task["hosts"].items()}
+
+
+def test_each_site_runs_in_its_own_fork_of_an_interpreter_that_imported_boto3(tmp_path):
+    pytest.importorskip("ansible_mitogen")
+    pytest.importorskip("boto3")
+    sites = probe_sites(tmp_path, "on")
+    assert sites["h1"]["boto3_already_imported"] and sites["h2"]["boto3_already_imported"]
+    assert sites["h1"]["pid"] != sites["h2"]["pid"] and sites["h1"]["ppid"] == sites["h2"]["ppid"]
+    plain = probe_sites(tmp_path, "off")  # a module in a fresh interpreter: nothing imported ahead
+    assert not plain["h1"]["boto3_already_imported"] and not plain["h2"]["boto3_already_imported"]
+
+
 def test_mitogen_does_not_pin_the_sites_to_one_cpu(monkeypatch):
     """On fewer than 4 CPUs Mitogen's affinity policy pins the controller, the workers and every interpreter
     to the same CPU(s) (CPU 0 is kept for its multiplexer): on 2 CPUs the sites' modules shared one CPU."""
@@ -754,6 +829,28 @@ def test_the_controller_skips_false_whens_and_runs_connectionless_actions_with_a
     assert ("h1", "run_once skipped") in [tuple(line.split("|", 1)) for line in linear_workers]
 
 
+
+def test_the_controller_loads_the_lookups_a_task_names_before_forking_its_workers(monkeypatch):
+    from ansible.playbook.task import Task
+    from ansible.plugins.loader import lookup_loader
+
+    monkeypatch.delenv("TAP_ACCELERATION", raising=False)
+    plugin = load_plugin()
+    loaded = []
+    monkeypatch.setattr(lookup_loader, "get", lambda name, *args, **kwargs: loaded.append(name))
+    task = Task.load({"name": "a secret", "set_fact": {"x": "{{ lookup('amazon.aws.secretsmanager_secret', 's') }}"},
+                      "vars": {"y": "{{ query(\"ansible.builtin.env\", 'HOME') }}"}, "when": "q('no.such.lookup')"})
+    plugin.load_lookups(task)
+    plugin.load_lookups(task)  # once per run
+    assert sorted(loaded) == ["amazon.aws.secretsmanager_secret", "ansible.builtin.env", "no.such.lookup"]
+
+    def broken(name, *args, **kwargs):
+        raise ImportError(name)
+
+    monkeypatch.setattr(lookup_loader, "get", broken)  # a plugin that cannot load is the worker's to report
+    plugin.load_lookups(Task.load({"set_fact": {"x": "{{ lookup('other.one', 'a') }}"}}))
+
+
 def test_without_the_internals_it_needs_every_task_goes_to_a_worker(monkeypatch, capsys):
     from ansible.plugins.strategy import StrategyBase
 
@@ -764,7 +861,14 @@ def test_without_the_internals_it_needs_every_task_goes_to_a_worker(monkeypatch,
             monkeypatch.delattr(StrategyBase, name)
     plugin = load_plugin()
     assert plugin.ACCELERATED and not plugin.CONTROLLER_SKIP and not plugin.CONTROLLER_RUNS_ACTIONS
-    assert "_queue_task" not in vars(plugin.StrategyModule)
+    from ansible.playbook.task import Task
+
+    queued = []
+    monkeypatch.setattr(plugin._MIXIN, "_queue_task", lambda self, host, task, *args: queued.append(task.action))
+    strategy = object.__new__(plugin.StrategyModule)
+    for task in ({"set_fact": {"x": 1}}, {"debug": {"msg": "m"}, "when": False}):
+        plugin.StrategyModule._queue_task(strategy, "h1", Task.load(task), {}, None)
+    assert queued == ["set_fact", "debug"]
     assert set(plugin.SWITCHED_OFF) == {"controller-skip", "controller-actions"}
     warnings = [line for line in capsys.readouterr().err.splitlines() if "WARNING" in line]
     assert len(warnings) == 2 and all("_convert_wire_task_result" in line for line in warnings), warnings
