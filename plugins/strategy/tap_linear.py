@@ -795,7 +795,6 @@ def controller_actions():
                                    + add_internal_fqcns(("set_stats", "fail", "assert", "validate_argument_spec")))
 
 
-
 # A lookup named in a task: lookup('name', ...), query('name', ...), q('name', ...).
 LOOKUP_NAME = re.compile(r"""\b(?:lookup|query|q)\s*\(\s*['"]([\w.]+)['"]""")
 _lookups_loaded = set()
