@@ -122,7 +122,6 @@ def test_each_region_site_gets_its_own_interpreter(monkeypatch):
     assert east["kwargs"]["remote_name"] == "tap:us-east-1"
 
 
-
 class _SiteSpec(_LocalSpec):
     """A site's connection spec as Mitogen's stack builder reads it."""
 
@@ -827,7 +826,6 @@ def test_the_controller_skips_false_whens_and_runs_connectionless_actions_with_a
         for name in ("fact from a lookup", "a local action plugin of a built-in name")
     }
     assert ("h1", "run_once skipped") in [tuple(line.split("|", 1)) for line in linear_workers]
-
 
 
 def test_the_controller_loads_the_lookups_a_task_names_before_forking_its_workers(monkeypatch):
