@@ -390,6 +390,13 @@ def test_the_proxy_injected_every_kind_of_fault(runs):
     assert {"ec2", "kms", "s3", "rds", "dynamodb", "elbv2", "lambda", "iam"} <= faulted_services
 
 
+def test_the_benchmark_preloads_the_model_of_every_service_called(runs):
+    from bench.runner import PROJECT_SERVICES
+
+    called = {c["service"] for path in (runs["record"], runs["verify_record"]) for c in load_calls(path)}
+    assert sorted(called - set(PROJECT_SERVICES)) == []
+
+
 def test_storm_deploy_and_rerun_survive_faults(runs):
     assert_clean(runs["storm"], "storm deploy")
     noop = assert_clean(runs["noop"], "storm no-op rerun")
