@@ -10,7 +10,7 @@ import botocore.exceptions
 import botocore.parsers
 import pytest
 
-from tools.emulator import proxy
+from tools.emulator import proxy as proxy_module
 from tools.emulator.proxy import FaultProxy, fault_response, identify, load_calls
 
 NO_RETRIES = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 1})
@@ -177,21 +177,22 @@ def test_rest_paths_map_to_operations():
 
 
 def test_a_preloaded_service_is_identified_without_reading_its_model(monkeypatch):
-    monkeypatch.setattr(proxy, "_service_model", proxy.lru_cache(maxsize=None)(proxy._service_model.__wrapped__))
-    monkeypatch.setattr(proxy, "_rest_routes", proxy.lru_cache(maxsize=None)(proxy._rest_routes.__wrapped__))
-    proxy.preload(["lambda", "ec2"])
-    read = (proxy._service_model.cache_info().misses, proxy._rest_routes.cache_info().misses)
+    for name in ("_service_model", "_rest_routes"):  # fresh caches: nothing read yet in this test
+        fresh = proxy_module.lru_cache(maxsize=None)(getattr(proxy_module, name).__wrapped__)
+        monkeypatch.setattr(proxy_module, name, fresh)
+
+    def models_read():
+        return proxy_module._service_model.cache_info().misses, proxy_module._rest_routes.cache_info().misses
+
+    proxy_module.preload(["lambda", "ec2"])
+    assert models_read() == (2, 2)
     signed = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/%s/aws4_request, X"
     lambda_call = identify("GET", "/2015-03-31/functions/f", {"Authorization": signed % "lambda"}, b"")
-    ec2_call = identify(
-        "POST",
-        "/",
-        {"Authorization": signed % "ec2", "Content-Type": "application/x-www-form-urlencoded"},
-        b"Action=DescribeVpcs&Version=2016-11-15",
-    )
+    ec2_headers = {"Authorization": signed % "ec2", "Content-Type": "application/x-www-form-urlencoded"}
+    ec2_call = identify("POST", "/", ec2_headers, b"Action=DescribeVpcs&Version=2016-11-15")
     assert lambda_call == ("lambda", "us-east-1", "GetFunction", "rest-json")
     assert ec2_call == ("ec2", "us-east-1", "DescribeVpcs", "ec2")
-    assert (proxy._service_model.cache_info().misses, proxy._rest_routes.cache_info().misses) == read == (2, 2)
+    assert models_read() == (2, 2)
 
 
 def test_bounds_stop_the_faults(emulator):
