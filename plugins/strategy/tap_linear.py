@@ -522,7 +522,7 @@ class TaskWouldRun(BaseException):
     task executor's error handling, meant for the task's own errors, lets it through)."""
 
 
-LOOKUP_CALL = re.compile(r"\b(lookup|query|q)\s*\(")
+LOOKUP_CALL = re.compile(r"\b(?:lookup|query|q)\s*\(")
 
 
 def conditional_false(task, task_vars):
@@ -795,8 +795,8 @@ def controller_actions():
                                    + add_internal_fqcns(("set_stats", "fail", "assert", "validate_argument_spec")))
 
 
-# A lookup named in a task: lookup('name', ...), query('name', ...), q('name', ...).
-LOOKUP_NAME = re.compile(r"""\b(?:lookup|query|q)\s*\(\s*['"]([\w.]+)['"]""")
+# The name of a lookup a task calls: lookup('name', ...), query('name', ...), q('name', ...).
+LOOKUP_NAME = re.compile(LOOKUP_CALL.pattern + r"""\s*['"]([\w.]+)['"]""")
 _lookups_loaded = set()
 
 
