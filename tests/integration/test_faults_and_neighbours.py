@@ -490,6 +490,9 @@ def test_the_verifier_policy_allows_every_verify_call_and_nothing_else(runs):
     # the recording holds verify's writes, its reads in the replica regions and the controller's secret lookup
     assert {"dynamodb:PutItem", "s3:PutObject", "secretsmanager:GetSecretValue"} <= seen, sorted(seen)
     assert {call["region"] for call in calls if call["service"] == "dynamodb"} == set(SITES.values())
+    # the secret is read once per site, however many of its values verify compares
+    secret_reads = [call["region"] for call in calls if iam_action(call) == "secretsmanager:GetSecretValue"]
+    assert sorted(secret_reads) == sorted(SITES.values()), secret_reads
     assert sorted(seen - granted) == [], "verify calls the policy does not allow"
     assert sorted(granted - seen - set(VERIFIER_IMPLIED_ACTIONS)) == [], "actions granted but never used"
     assert set(VERIFIER_IMPLIED_ACTIONS) <= granted

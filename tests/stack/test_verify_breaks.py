@@ -141,6 +141,20 @@ def test_verify_names_each_break(stack):
     assert_names(failed, expected=[(p_host, r"^POST writes")],
                  allowed=[(p_host, r"POST|clean-up")])
 
+    # 5. The DB secret's host changed: the secret no longer matches the instance (its other values still do).
+    secrets = stack.client("secretsmanager", secondary["aws_region"])
+    stored = secrets.get_secret_value(SecretId=s_names["db_secret"])["SecretString"]
+    secrets.put_secret_value(
+        SecretId=s_names["db_secret"], SecretString=json.dumps(dict(json.loads(stored), host="moved.example.com"))
+    )
+    try:
+        rc, failed, out = verify(stack)
+    finally:
+        secrets.put_secret_value(SecretId=s_names["db_secret"], SecretString=stored)
+    assert rc != 0
+    assert_names(failed, expected=[(s_host, r"^DB secret ")], allowed=[(s_host, r"^DB secret ")])
+    assert [c["seen"] for c in failed] == ["host=False, port=True, user=True, password=True"]
+
     # Every break undone: verify passes, and a site.yml run right after it changes nothing.
     rc, failed, out = verify(stack)
     assert rc == 0 and failed == [], out[-3000:]
